@@ -28,6 +28,7 @@ app: $(STAMP)
 	$(PY) app_gradio.py
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 test-fast: $(STAMP)

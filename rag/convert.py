@@ -262,7 +262,7 @@ def build_tokenizer(model: e5s1.E5S1File):
     """
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
-    vocab = list(zip(model.pieces, (float(s) for s in model.scores)))
+    vocab = list(zip(model.pieces, (float(s) for s in model.scores), strict=True))
     tok = Tokenizer(models.Unigram(vocab, unk_id=model.unk, byte_fallback=False))
 
     steps = []

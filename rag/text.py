@@ -21,7 +21,7 @@ _SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 def normalize_text(text: str) -> str:
-    """Return ``text`` in NFC with invisible characters removed.
+    r"""Return ``text`` in NFC with invisible characters removed.
 
     Line structure is kept (``\\n``); form feeds and Unicode line/paragraph
     separators become newlines; ``\\r\\n`` and ``\\r`` become ``\\n``; runs of

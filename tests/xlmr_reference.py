@@ -36,7 +36,7 @@ def build_reference(pieces, scores, unk: int):
                        ("</s>", pb.ModelProto.SentencePiece.CONTROL)):
         proto.pieces.add(piece=text, score=0.0, type=kind)
     # HF ids 4..len-2 are SentencePiece ids 3..; the last HF piece is <mask> (fairseq only).
-    for piece, score in zip(pieces[4:-1], scores[4:-1]):
+    for piece, score in zip(pieces[4:-1], scores[4:-1], strict=True):
         proto.pieces.add(piece=piece, score=float(score), type=pb.ModelProto.SentencePiece.NORMAL)
     sp = spm.SentencePieceProcessor(model_proto=proto.SerializeToString())
     hf_unk = unk

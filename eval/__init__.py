@@ -1,0 +1,1 @@
+"""Evaluation harness and benchmarks (run as ``python -m eval.<module>``)."""

