@@ -52,6 +52,16 @@ def st_modules():
     return Transformer, Pooling, Normalize
 
 
+def _quiet_transformers() -> None:
+    # transformers prints a "Loading weights" bar on every load; our CLIs print their own progress.
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
+
+
 def _load_sentence_transformer(name_or_path: str, device: str):
     try:
         from sentence_transformers import SentenceTransformer
@@ -104,6 +114,7 @@ class Embedder:
 
     def __init__(self, model: str | None = None, *, device: str = "cpu", batch_size: int = 32) -> None:
         name = model or DEFAULT_MODEL
+        _quiet_transformers()
         if name == DEFAULT_MODEL:
             path = str(ensure_default_model())
             from sentence_transformers import SentenceTransformer
