@@ -1,0 +1,175 @@
+"""Split a document's paragraphs into a clause tree with stable paths.
+
+Paths join the numbers of the enclosing levels: ``II.2.6`` (Roman part II, item 2.6),
+``Điều 5.2.a`` (article 5, khoản 2, điểm a; chapters and sections are left out of the path
+when articles are numbered, as articles are unique in a document), ``A.1``, and
+``I¶2`` for the second unnumbered paragraph (or bullet) directly under part I.
+Every clause keeps the titles of the levels above it. The header block, the "Nơi nhận"
+list and the signature block are not clauses. Clauses longer than ``max_chars`` are
+split at sentence boundaries into parts that share the path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .layout import Paragraph
+from .numbering import Marker, parse_marker
+from .records import Clause
+
+DEFAULT_MAX_CHARS = 1200  # ~400 XLM-R tokens of Vietnamese: one clause fits the 512-token window
+HEADING_CHARS = 160
+
+_END_MATTER = re.compile(
+    r"^(?:Nơi nhận\s*:?|T/?M\.?\s|TM\.\s|K/?T\.?\s|KT\.\s|Q\.\s|TL\.\s|T/L\s|"
+    r"TM\s+(?:BAN|THỊ|TỈNH|HUYỆN|THÀNH|ĐẢNG|HỘI|ỦY|UỶ|CHÍNH)|"
+    r"CHỦ TỊCH$|BÍ THƯ$|TỔNG BÍ THƯ$)"
+)
+_FRONT_START = re.compile(r"^(?:Căn cứ|Tại Hội nghị|Tại kỳ họp|Thực hiện|Sau khi|Để|Ngày)")
+
+
+@dataclass
+class _Level:
+    key: str
+    marker: Marker
+    title: str
+    path: str
+    paragraphs: int = 0
+
+
+def _is_body_start(para: Paragraph) -> bool:
+    marker = parse_marker(para.text)
+    if marker is not None and marker.kind != "bullet":
+        return True
+    text = para.text[marker.end:] if marker else para.text
+    return bool(_FRONT_START.match(text)) or (len(text) >= 100 and not text.isupper())
+
+
+def body_bounds(paras: list[Paragraph]) -> tuple[int, int]:
+    """Index range ``[start, end)`` of the paragraphs that hold clauses.
+
+    The header block (number, place and date, title lines) comes before ``start``; the
+    "Nơi nhận" list and signature block, searched for in the last half, start at ``end``.
+    """
+    start = next((i for i, p in enumerate(paras) if _is_body_start(p)), 0)
+    end = len(paras)
+    half = start + (len(paras) - start) // 2
+    for i in range(max(start + 1, half), len(paras)):
+        if _END_MATTER.match(paras[i].text):
+            end = i
+            break
+    return start, end
+
+
+def _path(stack: list[_Level]) -> str:
+    has_dieu = any(level.key == "dieu" for level in stack)
+    parts: list[str] = []
+    for i, level in enumerate(stack):
+        kind = level.marker.kind
+        if has_dieu and kind in {"chuong", "muc"}:
+            continue
+        if kind == "item" and i + 1 < len(stack) and stack[i + 1].marker.kind == "item":
+            continue  # the deeper item's label (2.6) already contains this one (2)
+        if kind == "chuong":
+            parts.append(f"Chương {level.marker.label}")
+        elif kind == "muc":
+            parts.append(f"Mục {level.marker.label}")
+        elif kind == "dieu":
+            parts.append(f"Điều {level.marker.label}")
+        else:
+            parts.append(level.marker.label)
+    return ".".join(parts)
+
+
+def _heading(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= HEADING_CHARS else text[: HEADING_CHARS - 1].rstrip() + "…"
+
+
+def split_long(text: str, max_chars: int) -> list[str]:
+    """Split ``text`` at sentence boundaries into pieces of at most ~``max_chars`` characters.
+
+    A single sentence longer than ``max_chars`` stays whole (it is never cut mid-sentence).
+    """
+    if len(text) <= max_chars:
+        return [text]
+    from .vietnamese import sentences
+
+    parts: list[str] = []
+    current = ""
+    for sentence in sentences(text):
+        if current and len(current) + 1 + len(sentence) > max_chars:
+            parts.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    if current:
+        parts.append(current)
+    return parts
+
+
+def build_clauses(doc_id: str, text: str, paras: list[Paragraph], *,
+                  pages: list[int | None] | None = None,
+                  max_chars: int = DEFAULT_MAX_CHARS) -> list[Clause]:
+    """Turn the paragraphs of one document into clauses.
+
+    Args:
+        doc_id: Identifier used as the prefix of clause ids.
+        text: The document text the paragraphs' offsets point into.
+        paras: Paragraphs of ``text`` in order (see :func:`rag.layout.paragraphs`).
+        pages: Optional page of each paragraph (PDFs), aligned with ``paras``.
+        max_chars: Clauses longer than this are split at sentence boundaries.
+
+    Returns:
+        Clauses in document order with unique ids.
+    """
+    start, end = body_bounds(paras)
+    stack: list[_Level] = []
+    top_paragraphs = 0
+    clauses: list[Clause] = []
+    seen: dict[str, int] = {}
+    for index in range(start, end):
+        para = paras[index]
+        marker = parse_marker(para.text)
+        if marker is not None and marker.kind != "bullet":
+            key = marker.level_key
+            keys = [level.key for level in stack]
+            if key in keys:
+                del stack[keys.index(key):]
+            level = _Level(key, marker, _heading(para.text), "")
+            stack.append(level)
+            level.path = _path(stack)
+            path, kind, label = level.path, _kind(marker), marker.label
+            headings = tuple(lv.title for lv in stack[:-1])
+        else:
+            if stack:
+                stack[-1].paragraphs += 1
+                path = f"{stack[-1].path}¶{stack[-1].paragraphs}"
+            else:
+                top_paragraphs += 1
+                path = f"¶{top_paragraphs}"
+            kind = "bullet" if marker is not None else "paragraph"
+            label = ""
+            headings = tuple(lv.title for lv in stack)
+        n = seen.get(path, 0) + 1
+        seen[path] = n
+        unique_path = path if n == 1 else f"{path}~{n}"  # numbering restarted or repeated
+        pieces = split_long(para.text, max_chars)
+        cursor = para.offset
+        for part, piece in enumerate(pieces, 1):
+            found = text.find(piece[:40], cursor)
+            piece_start = found if found >= 0 else cursor
+            piece_end = min(len(text), piece_start + len(piece))
+            cursor = piece_end
+            clause_id = f"{doc_id}#{unique_path}" + (f"#{part}" if part > 1 else "")
+            clauses.append(Clause(
+                id=clause_id, doc_id=doc_id, path=unique_path, part=part, kind=kind, label=label,
+                headings=headings, text=piece, start=piece_start, end=piece_end,
+                page=pages[index] if pages else None,
+            ))
+    return clauses
+
+
+def _kind(marker: Marker) -> str:
+    return {"item": "item", "point": "point"}.get(marker.kind, marker.kind)

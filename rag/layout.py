@@ -1,0 +1,105 @@
+r"""From raw lines to paragraphs: Markdown clean-up and re-joining of hard-wrapped lines.
+
+PDF text layers and some digitisations wrap lines inside a paragraph ("Căn cứ Luật Tổ
+chức chính\nquyền địa phương"), and page breaks split paragraphs across blank lines
+("Tập\n\ntrung tuyên truyền"). :func:`paragraphs` rebuilds the paragraphs and returns
+them with their offset in the source text, so pages can be assigned later.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .numbering import parse_marker
+
+_TERMINAL = (".", ";", ":", "!", "?", "…", "./.")
+_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
+_MD_ESCAPE = re.compile(r"\\([-\\`*_{}\[\]()#+.!|>~])")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
+_JSONTABLE = re.compile(r"<jsontable\b[^>]*>.*?</jsontable>", re.S)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A re-joined paragraph and the offset of its first character in the source text."""
+
+    text: str
+    offset: int
+
+
+def clean_markdown(text: str) -> str:
+    """Strip Markdown syntax and conversion artefacts, keeping line positions stable.
+
+    Headings, emphasis, backslash escapes, table rules and HTML/``<jsontable>`` tags are
+    removed; table rows become ``cell | cell`` lines. Each line keeps its line number so
+    offsets of later stages still point into the same lines.
+    """
+    text = _JSONTABLE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    out = []
+    for line in text.split("\n"):
+        if _MD_TABLE_RULE.match(line) and "-" in line:
+            out.append("")
+            continue
+        line = _HTML_TAG.sub("", line)
+        line = _MD_HEADING.sub("", line)
+        line = _MD_ESCAPE.sub(r"\1", line)
+        line = _MD_EMPHASIS.sub("", line)
+        if line.strip().startswith("|") or line.strip().endswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            line = " | ".join(c for c in cells if c)
+        out.append(line.rstrip())
+    return "\n".join(out)
+
+
+def _starts_lower(line: str) -> bool:
+    first = line.lstrip()[:1]
+    return bool(first) and first.islower()
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Group lines into paragraphs.
+
+    A line starts a new paragraph when it begins with a clause number or bullet, or
+    when the previous line ends a sentence (``. ; : ! ?``). Otherwise it continues the
+    previous paragraph — directly (hard wrap) or across blank lines when it starts in
+    lower case (a paragraph split by a page break).
+
+    Args:
+        text: Normalised text (one or more lines).
+
+    Returns:
+        Paragraphs with single spaces and their source offsets, in order.
+    """
+    out: list[Paragraph] = []
+    current: list[str] = []
+    start = 0
+    blank_since = False
+    offset = 0
+    for raw_line in text.split("\n"):
+        line = " ".join(raw_line.split())
+        line_offset = offset
+        offset += len(raw_line) + 1
+        if not line:
+            blank_since = True
+            continue
+        if current:
+            prev = current[-1]
+            ends = prev.endswith(_TERMINAL)
+            # A line in lower case never starts a sentence, so it continues the paragraph
+            # even after ";" or a blank line (a page break); other lines continue it only
+            # when directly wrapped.
+            continues = parse_marker(line) is None and (
+                _starts_lower(line) or (not ends and not blank_since)
+            )
+            if continues:
+                current.append(line)
+                blank_since = False
+                continue
+            out.append(Paragraph(" ".join(current), start))
+        current, start, blank_since = [line], line_offset, False
+    if current:
+        out.append(Paragraph(" ".join(current), start))
+    return out

@@ -1,0 +1,202 @@
+"""Reading files into normalised text: .txt, .md, .docx and .pdf (with a text layer).
+
+Each reader returns a :class:`RawText` — the whole text and, for PDFs, where each page
+starts — or raises :class:`ReadError` with a reason a person can act on. Page numbers,
+running headers and footers of PDFs are removed here; paragraph re-joining is the job
+of :mod:`rag.layout`.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .text import normalize_text
+
+SUPPORTED = (".txt", ".md", ".docx", ".pdf")
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+class ReadError(Exception):
+    """A file cannot be read; ``str(error)`` is the reason."""
+
+
+@dataclass(frozen=True)
+class RawText:
+    """Normalised text of one file; ``page_starts[i]`` is where page ``i + 1`` begins."""
+
+    text: str
+    format: str
+    page_starts: tuple[int, ...] | None = None
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page containing character ``offset`` (``None`` for paged-less formats)."""
+        if not self.page_starts:
+            return None
+        page = 1
+        for i, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = i + 1
+            else:
+                break
+        return page
+
+
+def read_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawText:
+    """Read one file.
+
+    Args:
+        path: File to read; the format comes from the extension.
+        max_bytes: Files larger than this are rejected.
+
+    Returns:
+        The normalised text.
+
+    Raises:
+        ReadError: Unsupported, oversize, empty, binary, undecodable, encrypted,
+            scanned (no text layer) or corrupt files.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise ReadError(f"unsupported file type '{suffix or path.name}' (supported: {', '.join(SUPPORTED)})")
+    size = path.stat().st_size
+    if size == 0:
+        raise ReadError("empty file")
+    if size > max_bytes:
+        raise ReadError(f"file too large: {size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB")
+    if suffix == ".pdf":
+        raw = _read_pdf(path)
+    elif suffix == ".docx":
+        raw = RawText(_read_docx(path), "docx")
+    else:
+        raw = RawText(decode_text(path.read_bytes()), suffix[1:])
+    if not raw.text.strip():
+        raise ReadError("no text found in the file")
+    return raw
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM) or UTF-16 (with BOM) and normalise it.
+
+    Raises:
+        ReadError: Binary content or bytes that are not valid UTF-8/UTF-16.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ReadError(f"invalid UTF-16 text ({exc.reason} at byte {exc.start})") from exc
+    else:
+        if b"\x00" in data[:4096]:
+            raise ReadError("binary file (NUL bytes), not text")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ReadError(
+                f"not valid UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+            ) from exc
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > 0.05 * min(len(text), 4096):
+        raise ReadError("binary file (control characters), not text")
+    return normalize_text(text)
+
+
+def _read_docx(path: Path) -> str:
+    try:
+        import docx
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError("Reading .docx needs python-docx: pip install python-docx") from exc
+    if not zipfile.is_zipfile(path):
+        raise ReadError("corrupt DOCX: not a ZIP container")
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many types
+        raise ReadError(f"corrupt DOCX: {type(exc).__name__}: {exc}") from exc
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+            lines.append("")
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                cells = []
+                for cell in row.cells:
+                    value = " ".join(cell.text.split())
+                    if value and value not in cells:  # merged cells repeat their text
+                        cells.append(value)
+                lines.append(" | ".join(cells))
+            lines.append("")
+    return normalize_text("\n".join(lines))
+
+
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-–]\s*)?(?:trang\s+)?\d{1,4}(?:\s*/\s*\d{1,4})?(?:\s*[-–])?\s*$", re.I)
+
+
+def _read_pdf(path: Path) -> RawText:
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError as exc:  # pragma: no cover
+        raise ImportError("Reading .pdf needs pypdf: pip install pypdf") from exc
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:  # noqa: BLE001
+                ok = 0
+            if not ok:
+                raise ReadError("encrypted PDF (password required)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ReadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
+        raise ReadError(f"corrupt or truncated PDF: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - pypdf raises a wide range on broken files
+        if "crypt" in str(exc).lower():
+            raise ReadError("encrypted PDF that cannot be opened") from exc
+        raise ReadError(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
+    if not pages:
+        raise ReadError("PDF has no pages")
+    if sum(len(p.strip()) for p in pages) < 20 * len(pages) / 2:
+        raise ReadError("PDF has no text layer (scanned image?); run OCR first")
+    cleaned = strip_running_lines([normalize_text(p).split("\n") for p in pages])
+    text, starts = "", []
+    for lines in cleaned:
+        starts.append(len(text))
+        text += "\n".join(lines).strip("\n") + "\n"
+    return RawText(text, "pdf", tuple(starts))
+
+
+def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Remove page numbers and headers/footers repeated at the top or bottom of pages.
+
+    A line is a running header/footer when the same text (digits ignored) appears among
+    the first or last two non-blank lines of at least half of the pages (three or more).
+    """
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+
+    edge_counts: Counter[str] = Counter()
+    for lines in pages:
+        content = [ln for ln in lines if ln.strip()]
+        for line in set(content[:2] + content[-2:]):
+            edge_counts[key(line)] += 1
+    threshold = max(3, len(pages) // 2)
+    running = {k for k, n in edge_counts.items() if n >= threshold and len(k) > 1}
+    out = []
+    for lines in pages:
+        content_idx = [i for i, ln in enumerate(lines) if ln.strip()]
+        edges = set(content_idx[:2] + content_idx[-2:])
+        kept = [ln for i, ln in enumerate(lines)
+                if not (i in edges and (_PAGE_NUMBER.match(ln) or key(ln) in running))]
+        out.append(kept)
+    return out

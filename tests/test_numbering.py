@@ -1,0 +1,76 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag.numbering import parse_marker
+
+CLAUSES = [
+    ("I- TÌNH HÌNH THỰC HIỆN", "roman", "I"),
+    ("II. NHIỆM VỤ, GIẢI PHÁP", "roman", "II"),
+    ("IV- TỔ CHỨC", "roman", "IV"),
+    ("A- TÌNH HÌNH VÀ NGUYÊN NHÂN", "alpha", "A"),
+    ("1. Công tác xây dựng Đảng", "item", "1"),
+    ("1- Trong quá trình thực hiện", "item", "1"),
+    ("1.1. Các cấp ủy", "item", "1.1"),
+    ("1.1.1. Tại thời điểm chi bộ xét kết nạp", "item", "1.1.1"),
+    ("2.3. (Khoản 3): Quyền của đảng viên", "item", "2.3"),
+    ("1.1 Về tuổi đời", "item", "1.1"),
+    ("Điều 5. Quyền của đảng viên", "dieu", "5"),
+    ("Điều 12: Phạm vi", "dieu", "12"),
+    ("Chương II", "chuong", "II"),
+    ("Chương I QUY ĐỊNH CHUNG", "chuong", "I"),
+    ("Mục 2. Tổ chức bộ máy", "muc", "2"),
+    ("a) Người vào Đảng", "point", "a"),
+    ("đ) Trường hợp khác", "point", "đ"),
+    ("- Căn cứ Điều lệ Đảng;", "bullet", ""),
+]
+
+NOT_CLAUSES = [
+    "7,5% dân số được tiếp cận",
+    "ngày 11/10/2024, Ban Chấp hành",
+    "11/10/2024 là ngày tổ chức",
+    "Quyết định số 06/QĐ-TTg của Thủ tướng",
+    "06/QĐ-TTg ngày 05/01/2024",
+    "2020 - 2025 là giai đoạn",
+    "2021-2025, định hướng đến năm 2030",
+    "1.000 người tham gia",
+    "30 ngày làm việc",
+    "Điều lệ Đảng quy định",
+    "C. Mác và Ph. Ăngghen",
+    "Trong 9 tháng đầu năm",
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "label"), CLAUSES)
+def test_clause_numbers_are_recognised(text, kind, label):
+    marker = parse_marker(text)
+    assert marker is not None, text
+    assert (marker.kind, marker.label) == (kind, label)
+    assert text[marker.end:].strip() or kind in {"chuong", "dieu"}
+
+
+@pytest.mark.parametrize("text", NOT_CLAUSES)
+def test_numbers_that_are_not_clause_numbers(text):
+    assert parse_marker(text) is None
+
+
+def test_item_depth_and_level_key():
+    assert parse_marker("2.6. Tăng cường").depth == 2
+    assert parse_marker("2.6. Tăng cường").level_key == "item2"
+    assert parse_marker("II- NHIỆM VỤ").level_key == "roman"
+
+
+@given(st.integers(1, 31), st.integers(1, 12), st.integers(1990, 2035), st.sampled_from(["/", "-", "."]))
+def test_dates_never_parse_as_clause_numbers(day, month, year, sep):
+    assert parse_marker(f"{day:02d}{sep}{month:02d}{sep}{year} là ngày") is None
+
+
+@given(st.integers(0, 999), st.integers(0, 9))
+def test_percentages_and_decimals_never_parse(whole, frac):
+    assert parse_marker(f"{whole},{frac}% so với cùng kỳ") is None
+
+
+@given(st.integers(1000, 2100), st.integers(1000, 2100))
+def test_year_ranges_never_parse(a, b):
+    assert parse_marker(f"{a} - {b}") is None
+    assert parse_marker(f"{a}-{b} là giai đoạn") is None
