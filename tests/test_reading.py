@@ -164,3 +164,12 @@ def test_nfd_file_is_nfc_after_reading(tmp_path):
     text = read_file(path).text
     assert text == unicodedata.normalize("NFC", text) and "\u200b" not in text
     assert os.path.getsize(path) > 0
+
+
+def test_pdf_page_numbers_and_running_headers_are_removed():
+    from rag.reading import strip_running_lines
+
+    pages = [["ĐẢNG CỘNG SẢN VIỆT NAM - Hướng dẫn 06", f"Nội dung trang {i} của văn bản.", f"- {i} -"]
+             for i in range(1, 6)]
+    cleaned = strip_running_lines(pages)
+    assert cleaned == [[f"Nội dung trang {i} của văn bản."] for i in range(1, 6)]
