@@ -185,18 +185,22 @@ def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
     def key(line: str) -> str:
         return re.sub(r"\d+", "#", " ".join(line.split()).lower())
 
+    def edges(content: list) -> list:
+        # Short pages: only the very first and last lines can be running lines.
+        k = 2 if len(content) >= 6 else 1
+        return content[:k] + content[-k:]
+
     edge_counts: Counter[str] = Counter()
     for lines in pages:
         content = [ln for ln in lines if ln.strip()]
-        for line in set(content[:2] + content[-2:]):
+        for line in set(edges(content)):
             edge_counts[key(line)] += 1
     threshold = max(3, len(pages) // 2)
     running = {k for k, n in edge_counts.items() if n >= threshold and len(k) > 1}
     out = []
     for lines in pages:
-        content_idx = [i for i, ln in enumerate(lines) if ln.strip()]
-        edges = set(content_idx[:2] + content_idx[-2:])
+        edge_idx = set(edges([i for i, ln in enumerate(lines) if ln.strip()]))
         kept = [ln for i, ln in enumerate(lines)
-                if not (i in edges and (_PAGE_NUMBER.match(ln) or key(ln) in running))]
+                if not (i in edge_idx and (_PAGE_NUMBER.match(ln) or key(ln) in running))]
         out.append(kept)
     return out
