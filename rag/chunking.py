@@ -140,7 +140,7 @@ def build_clauses(doc_id: str, text: str, paras: list[Paragraph], *,
             level = _Level(key, marker, _heading(para.text), "")
             stack.append(level)
             level.path = _path(stack)
-            path, kind, label = level.path, _kind(marker), marker.label
+            path, kind, label = level.path, marker.kind, marker.label
             headings = tuple(lv.title for lv in stack[:-1])
         else:
             if stack:
@@ -170,6 +170,3 @@ def build_clauses(doc_id: str, text: str, paras: list[Paragraph], *,
             ))
     return clauses
 
-
-def _kind(marker: Marker) -> str:
-    return {"item": "item", "point": "point"}.get(marker.kind, marker.kind)

@@ -62,10 +62,10 @@ def _starts_lower(line: str) -> bool:
 def paragraphs(text: str) -> list[Paragraph]:
     """Group lines into paragraphs.
 
-    A line starts a new paragraph when it begins with a clause number or bullet, or
-    when the previous line ends a sentence (``. ; : ! ?``). Otherwise it continues the
-    previous paragraph — directly (hard wrap) or across blank lines when it starts in
-    lower case (a paragraph split by a page break).
+    A line that begins with a clause number or bullet starts a new paragraph. A line in
+    lower case continues the previous paragraph, even across blank lines (a paragraph
+    split by a page break). Any other line continues it only when directly wrapped after
+    a line that does not end a sentence (``. ; : ! ?``).
 
     Args:
         text: Normalised text (one or more lines).

@@ -34,7 +34,7 @@ _DATE_SLASH = r"ngày\s+(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
 _MEETING_DATE = re.compile(r"(?:Tại|tại)\s+(?:Hội nghị|hội nghị|Kỳ họp|kỳ họp)[^.;]{0,40}?(?:"
                            + _DATE_SLASH + "|" + _DATE_WORDS + ")")
 _PASSED_DATE = re.compile(r"thông qua\s+(?:" + _DATE_WORDS + "|" + _DATE_SLASH + ")")
-_TERM = re.compile(r"\bkho[áa]\s+([IVXLC]{1,6})\b|\bkhóa\s+([IVXLC]{1,6})\b", re.I)
+_TERM = re.compile(r"\b(?i:khóa)\s+([IVXLC]{1,6})\b")
 _SIGNATURE = re.compile(r"^(?:T/?M\.?|TM\.?|K/?T\.?|KT\.?|Q\.|TL\.|T/L)\s+(.+)$")
 _NAME = re.compile(r"^(?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
                    r"[a-zà-ỹđ]+\s){1,4}[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
@@ -64,11 +64,7 @@ def _canon(text: str) -> str:
 
 
 def _title_case(name: str) -> str:
-    return " ".join(w.capitalize() if not w.isupper() or len(w) > 1 else w for w in name.lower().split())
-
-
-def _unit(unit: str) -> str:
-    return unit.lower()
+    return " ".join(w.capitalize() for w in name.lower().split())
 
 
 def _iso(day: str | None, month: str | None, year: str) -> str | None:
@@ -117,7 +113,7 @@ def extract(text: str, paras: list[Paragraph], filename: str) -> dict:
     # naming the meeting, never from a cited older resolution.
     term_zone = [title or ""] + [p.text for p in head_paras[:10] if re.search(r"Hội nghị|HỘI NGHỊ", p.text)]
     term_match = next((m for z in term_zone if (m := _TERM.search(z))), None)
-    term = next(g for g in term_match.groups() if g).upper() if term_match else None
+    term = term_match.group(1) if term_match else None
     return {
         "doc_type": doc_type,
         "number": number,
@@ -216,7 +212,7 @@ def _issuer(head: str, tail: str, text: str, tail_paras: list[Paragraph]) -> str
                 return name
     match = _PARTY_LOCAL.search(head)
     if match:
-        org = match.group(1).capitalize().replace("ủy", "ủy")
+        org = match.group(1).capitalize()
         place, _, ban = match.group(2).partition(" BAN ")  # "HÀ NỘI BAN TỔ CHỨC" (joined lines)
         place = _title_case(place)
         if not ban:
@@ -230,10 +226,10 @@ def _issuer(head: str, tail: str, text: str, tail_paras: list[Paragraph]) -> str
             return name
     match = _COUNCIL.search(head) or _COUNCIL.search(tail)
     if match:
-        return f"HĐND {_unit(match.group(1))} {_title_case(match.group(2))}"
+        return f"HĐND {match.group(1).lower()} {_title_case(match.group(2))}"
     match = _COMMITTEE.search(head)
     if match:
-        return f"UBND {_unit(match.group(1))} {_title_case(match.group(2))}"
+        return f"UBND {match.group(1).lower()} {_title_case(match.group(2))}"
     match = _COUNCIL_BODY.search(head) or _COUNCIL_BODY.search(tail) or _COUNCIL_BODY.search(text)
     if match:
         return f"HĐND {match.group(1)} {match.group(2).strip()}"

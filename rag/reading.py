@@ -8,6 +8,7 @@ of :mod:`rag.layout`.
 
 from __future__ import annotations
 
+import bisect
 import re
 import zipfile
 from collections import Counter
@@ -36,13 +37,7 @@ class RawText:
         """1-based page containing character ``offset`` (``None`` for paged-less formats)."""
         if not self.page_starts:
             return None
-        page = 1
-        for i, start in enumerate(self.page_starts):
-            if start <= offset:
-                page = i + 1
-            else:
-                break
-        return page
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
 
 def read_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawText:
