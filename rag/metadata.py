@@ -112,8 +112,7 @@ def extract(text: str, paras: list[Paragraph], filename: str) -> dict:
     # The term belongs to the issuing committee: read it from the title or a sentence
     # naming the meeting, never from a cited older resolution.
     term_zone = [title or ""] + [p.text for p in head_paras[:10] if re.search(r"Hội nghị|HỘI NGHỊ", p.text)]
-    term_match = next((m for z in term_zone if (m := _TERM.search(z))), None)
-    term = term_match.group(1) if term_match else None
+    term = next((t for zone in term_zone if (t := _own_term(zone))), None)
     return {
         "doc_type": doc_type,
         "number": number,
@@ -124,6 +123,14 @@ def extract(text: str, paras: list[Paragraph], filename: str) -> dict:
         "signer": _signer(tail_paras),
         "title": title,
     }
+
+
+def _own_term(zone: str) -> str | None:
+    """First "khóa N" in ``zone`` that is not the term of a cited document ("Nghị quyết số 29-NQ/TW …")."""
+    for match in _TERM.finditer(zone):
+        if not re.search(r"\bsố\s+\d", zone[max(0, match.start() - 80):match.start()]):
+            return match.group(1)
+    return None
 
 
 def _number(head: str) -> tuple[str | None, str | None]:
