@@ -1,12 +1,12 @@
-"""Web app over the bundled corpus (first version: paragraph search).
+"""Web app over the bundled corpus (first version: semantic clause search).
 
 Usage:
     python app_gradio.py [--corpus DIR] [--host 127.0.0.1] [--port 7860] [--model NAME_OR_PATH]
 
 Host, port and corpus can also come from ``RAG_HOST``, ``RAG_PORT`` and ``RAG_CORPUS``.
 The app listens on localhost only and never creates a public share link. This first
-version ranks the paragraphs of the corpus's text files by semantic similarity; the
-clause-level index, cited answers and document viewer replace it in later stages.
+version reads the corpus into clauses (:mod:`rag.ingest`) and ranks them by semantic
+similarity; the hybrid index, cited answers and document viewer come in later stages.
 gradio is imported only here, so the library works without it.
 """
 
@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rag.convert import DEFAULT_MODEL
 from rag.embedding import Embedder
-from rag.text import normalize_query, normalize_text
+from rag.ingest import ingest_folder
+from rag.records import Clause, Document
+from rag.text import normalize_query
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES = [
@@ -33,59 +33,54 @@ EXAMPLES = [
 ]
 
 
-@dataclass(frozen=True)
-class Paragraph:
-    """One paragraph of a corpus file."""
-
-    source: str
-    number: int
-    text: str
-
-
-def read_paragraphs(corpus: Path) -> list[Paragraph]:
-    """Split every ``.txt``/``.md`` file under ``corpus`` into blank-line separated paragraphs."""
-    paragraphs = []
-    for path in sorted(corpus.rglob("*")):
-        if path.suffix.lower() not in {".txt", ".md"} or not path.is_file():
-            continue
-        text = normalize_text(path.read_text(encoding="utf-8-sig", errors="replace"))
-        blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if len(b.strip()) > 20]
-        rel = str(path.relative_to(corpus))
-        paragraphs += [Paragraph(rel, i + 1, " ".join(b.split())) for i, b in enumerate(blocks)]
-    return paragraphs
+def describe(doc: Document) -> str:
+    """Short citation label for a document: type, number, issuer and date when known."""
+    parts = [doc.doc_type or "Văn bản"]
+    if doc.number:
+        parts.append(f"số {doc.number}")
+    if doc.issuer:
+        parts.append(doc.issuer)
+    if doc.date:
+        parts.append(doc.date)
+    return " ".join(parts)
 
 
-class ParagraphSearch:
-    """Embeds the corpus paragraphs once and ranks them for a query."""
+class ClauseSearch:
+    """Reads the corpus into clauses (rag.ingest), embeds them once and ranks them for a query."""
 
     def __init__(self, corpus: Path, model: str) -> None:
-        self.paragraphs = read_paragraphs(corpus)
-        if not self.paragraphs:
-            raise SystemExit(f"No .txt or .md paragraphs found under {corpus}")
+        result = ingest_folder(corpus, progress=True)
+        for rejection in result.rejections:
+            print(f"skipped {rejection.source}: {rejection.reason}", flush=True)
+        self.items = [(doc, clause) for doc in result.documents for clause in doc.clauses]
+        if not self.items:
+            raise SystemExit(f"No readable documents with clauses under {corpus}")
         self.embedder = Embedder(model)
-        self.vectors = self.embedder.encode_passages([p.text for p in self.paragraphs], show_progress=True)
+        self.vectors = self.embedder.encode_passages([c.text for _, c in self.items], show_progress=True)
 
-    def search(self, query: str, k: int = 5) -> list[tuple[float, Paragraph]]:
-        """Return the ``k`` best paragraphs with their cosine similarity."""
+    def search(self, query: str, k: int = 5) -> list[tuple[float, Document, Clause]]:
+        """Return the ``k`` best clauses with their cosine similarity."""
         query = normalize_query(query)
         if not query:
             return []
         scores = self.vectors @ self.embedder.encode_query(query)
         order = np.argsort(-scores)[:k]
-        return [(float(scores[i]), self.paragraphs[i]) for i in order]
+        return [(float(scores[i]), *self.items[i]) for i in order]
 
 
-def render(results: list[tuple[float, Paragraph]]) -> str:
-    """Format results as Markdown."""
+def render(results: list[tuple[float, Document, Clause]]) -> str:
+    """Format results as Markdown, one citation per clause."""
     if not results:
         return "_Nhập câu hỏi để tra cứu._"
     lines = []
-    for rank, (score, para) in enumerate(results, 1):
-        lines.append(f"**{rank}. {para.source} — đoạn {para.number}** (điểm {score:.3f})\n\n> {para.text}\n")
+    for rank, (score, doc, clause) in enumerate(results, 1):
+        page = f", trang {clause.page}" if clause.page else ""
+        lines.append(f"**{rank}. {describe(doc)} — mục {clause.path}{page}** (điểm {score:.3f})\n\n"
+                     f"> {clause.text}\n")
     return "\n".join(lines)
 
 
-def build_app(searcher: ParagraphSearch):
+def build_app(searcher: ClauseSearch):
     """Create the Gradio Blocks app."""
     try:
         import gradio as gr
@@ -95,7 +90,7 @@ def build_app(searcher: ParagraphSearch):
     with gr.Blocks(title="Tra cứu văn bản Đảng") as app:
         gr.Markdown(
             "# Tra cứu văn bản Đảng\n"
-            f"{len(searcher.paragraphs)} đoạn văn bản · mô hình `{searcher.embedder.info.name}` · "
+            f"{len(searcher.items)} điều khoản · mô hình `{searcher.embedder.info.name}` · "
             "ngoại tuyến (offline)"
         )
         query = gr.Textbox(label="Câu hỏi / Question", elem_id="query", lines=1)
@@ -123,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default=os.environ.get("RAG_MODEL", DEFAULT_MODEL),
                         help=f"Embedding model name or folder (default: {DEFAULT_MODEL}, or $RAG_MODEL).")
     args = parser.parse_args(argv)
-    searcher = ParagraphSearch(args.corpus, args.model)
+    searcher = ClauseSearch(args.corpus, args.model)
     print(f"Serving on http://{args.host}:{args.port}", flush=True)
     build_app(searcher).launch(server_name=args.host, server_port=args.port, share=False)
 

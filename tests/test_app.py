@@ -17,18 +17,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_read_paragraphs_splits_and_normalises(tmp_path):
-    import unicodedata
+def test_render_cites_document_and_clause_path():
+    from app_gradio import render
+    from rag.records import Clause, Document
 
-    from app_gradio import read_paragraphs
-
-    (tmp_path / "a.txt").write_text(unicodedata.normalize("NFD", "Đoạn một về công tác cán bộ.\n\n"
-                                                          "Đoạn hai về khai thác hải sản."), "utf-8")
-    (tmp_path / "skip.pdf").write_bytes(b"%PDF")
-    paras = read_paragraphs(tmp_path)
-    assert [p.number for p in paras] == [1, 2]
-    assert paras[1].text == "Đoạn hai về khai thác hải sản."
-    assert paras[0].source == "a.txt"
+    clause = Clause(id="kl.txt#II.2.6", doc_id="kl.txt", path="II.2.6", part=1, kind="item", label="2.6",
+                    headings=(), text="2.6. Tăng cường chống khai thác hải sản bất hợp pháp.",
+                    start=0, end=10, page=3)
+    doc = Document(id="kl.txt", source="kl.txt", format="txt", text="", doc_type="Kết luận",
+                   issuer="Thị ủy Đức Phổ", date="2024-10-11", clauses=(clause,))
+    text = render([(0.8, doc, clause)])
+    assert text.startswith("**1. Kết luận Thị ủy Đức Phổ 2024-10-11 — mục II.2.6, trang 3**")
+    assert "khai thác hải sản bất hợp pháp" in text
+    assert render([]).startswith("_Nhập")
 
 
 @pytest.mark.slow
@@ -53,6 +54,7 @@ def test_app_starts_and_search_endpoint_answers(tmp_path):
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         answer = client.predict("Which tasks concern IUU fishing?", api_name="/search")
         first = answer.split("**2.")[0]
+        assert "mục II.2.6" in first and "Thị ủy Đức Phổ" in first
         assert "khai thác hải sản bất hợp pháp" in first
     finally:
         proc.terminate()
