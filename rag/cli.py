@@ -3,9 +3,13 @@
 Usage:
     rag model info [--model NAME_OR_PATH] [--json]
     rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200]
+    rag index --corpus DIR [--index DIR] [--model NAME_OR_PATH] [--rebuild] [--faiss auto|flat|hnsw]
+    rag search "QUERY" [--index DIR] [-k 10] [--year-from Y] [--year-to Y] [--type T] [--issuer S]
+               [--mode hybrid|dense|bm25] [--json]
+    rag search --queries-file FILE [...]      (one JSON object per line)
 
-Later stages of the pipeline add their own sub-commands here (ingest, index, search,
-ask, serve); each lives in the module of its concern and only its parser is wired here.
+The work is done by the pipeline modules (ingest, indexing, index); this module only
+parses flags and prints.
 """
 
 from __future__ import annotations
@@ -91,6 +95,132 @@ def _ingest(args: argparse.Namespace) -> int:
     return EXIT_SOME_REJECTED if result.rejections else EXIT_OK
 
 
+def _index(args: argparse.Namespace) -> int:
+    from .embedding import ModelNotAvailableError
+    from .index import default_index_dir
+    from .indexing import build_index
+    from .store import IndexLockedError, current_version
+
+    index_dir = args.index or default_index_dir()
+    corpus = args.corpus
+    if corpus is None:
+        live = current_version(index_dir)
+        if live is None:
+            print("error: --corpus is required to build a new index", file=sys.stderr)
+            return 1
+        corpus = Path(json.loads((live / "meta.json").read_text("utf-8"))["corpus"])
+    try:
+        report = build_index(corpus, index_dir, model=args.model, rebuild=args.rebuild,
+                             faiss_kind=args.faiss, max_chars=args.max_chars,
+                             progress=not args.quiet, lock_timeout=args.wait)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (IndexLockedError, ModelNotAvailableError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 3 if report.rejected else 0
+
+
+def _search_filters(args: argparse.Namespace) -> dict:
+    return {"k": args.k, "year_from": args.year_from, "year_to": args.year_to, "doc_type": args.type,
+            "issuer": args.issuer, "mode": args.mode}
+
+
+def _print_hits(hits) -> None:
+    if not hits:
+        print("(no matching clause)")
+        return
+    for hit in hits:
+        label = " ".join(str(p) for p in (hit.doc_type or "Văn bản", hit.number and f"số {hit.number}",
+                                          hit.issuer, hit.date) if p)
+        side = " ".join(f"{name} {value:.3f}" for name, value in (("dense", hit.dense_score),
+                                                                  ("bm25", hit.bm25_score)) if value is not None)
+        print(f"{hit.rank:>2}. {hit.score:.4f}  {label} — mục {hit.path}"
+              + (f", trang {hit.page}" if hit.page else "") + f"  [{side}]")
+        print(f"    {_shorten(' '.join(hit.text.split()), 220)}")
+        print(f"    ({hit.source}, {hit.chunk_id})")
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .embedding import ModelNotAvailableError
+    from .index import IndexNotFoundError, ModelMismatchError, load_index
+
+    if (args.query is None) == (args.queries_file is None):
+        print("error: give either a QUERY or --queries-file FILE", file=sys.stderr)
+        return 1
+    try:
+        index = load_index(args.index)
+        if args.queries_file is not None:
+            lines = Path(args.queries_file).read_text("utf-8").splitlines()
+            for line in (q for q in lines if q.strip()):
+                hits = index.search(line, **_search_filters(args))
+                print(json.dumps({"query": line, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False),
+                      flush=True)
+            return 0
+        hits = index.search(args.query, **_search_filters(args))
+    except (IndexNotFoundError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (ModelMismatchError, ModelNotAvailableError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+    else:
+        _print_hits(hits)
+    return 0
+
+
+def _add_index_commands(commands) -> None:
+    index = commands.add_parser(
+        "index", help="Build or update the search index of a corpus folder.",
+        description="Read the corpus, embed and tokenise its clauses and write a versioned index "
+                    "directory. Re-running re-embeds only new or changed files. Exit code 0: done; "
+                    "3: some files rejected; 1: error; 2: index locked or model unavailable.",
+    )
+    index.add_argument("--corpus", type=Path, metavar="DIR",
+                       help="Folder of documents to index (default: the corpus the index was built from).")
+    index.add_argument("--index", type=Path, metavar="DIR",
+                       help="Index directory (default: $RAG_INDEX or ./index).")
+    index.add_argument("--model", metavar="NAME_OR_PATH",
+                       help=f"Embedding model (default: the index's model, else {DEFAULT_MODEL}).")
+    index.add_argument("--rebuild", action="store_true",
+                       help="Re-read and re-embed every file, even unchanged ones.")
+    index.add_argument("--faiss", choices=("auto", "flat", "hnsw"), default="auto",
+                       help="Vector index: exact (flat), approximate (hnsw), or auto: exact up to "
+                            "500,000 clauses (default: auto).")
+    index.add_argument("--max-chars", type=int, default=1200,
+                       help="Split clauses longer than this many characters (default: 1200).")
+    index.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                       help="Wait this long for another build holding the index lock (default: 0).")
+    index.add_argument("--quiet", action="store_true", help="No progress bars.")
+    index.set_defaults(func=_index)
+
+    search = commands.add_parser(
+        "search", help="Search the index for the clauses that answer a query.",
+        description="Hybrid (dense + BM25) clause search. Vietnamese with or without diacritics, "
+                    "English, and acronyms (IUU, OCOP, HĐND…) are understood.",
+    )
+    search.add_argument("query", nargs="?", metavar="QUERY", help="The question or keywords.")
+    search.add_argument("--queries-file", type=Path, metavar="FILE",
+                        help="Run every line of FILE as a query; prints one JSON object per line.")
+    search.add_argument("--index", type=Path, metavar="DIR",
+                        help="Index directory (default: $RAG_INDEX or ./index).")
+    search.add_argument("-k", "--k", type=int, default=10, help="Number of clauses to return (default: 10).")
+    search.add_argument("--year-from", type=int, metavar="Y", help="Only documents from year Y on.")
+    search.add_argument("--year-to", type=int, metavar="Y", help="Only documents up to year Y.")
+    search.add_argument("--type", metavar="T",
+                        help="Only this document type, e.g. 'Nghị quyết' (case and accents ignored).")
+    search.add_argument("--issuer", metavar="S",
+                        help="Only issuers containing S, e.g. 'Đức Phổ' (case and accents ignored).")
+    search.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid",
+                        help="Retrieval mode (default: hybrid).")
+    search.add_argument("--json", action="store_true", help="Print a JSON list of hits instead of a table.")
+    search.set_defaults(func=_search)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level argument parser with every sub-command attached."""
     parser = argparse.ArgumentParser(
@@ -131,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Split clauses longer than this many characters at sentence boundaries "
                              "(default: 1200, about 400 tokens).")
     ingest.set_defaults(func=_ingest)
+    _add_index_commands(commands)
     return parser
 
 

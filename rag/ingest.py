@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -81,7 +82,8 @@ def read_document(path: Path, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
     )
 
 
-def _overrides(root: Path) -> dict[str, dict]:
+def load_overrides(root: Path) -> dict[str, dict]:
+    """Metadata overrides by file (relative path) from ``metadata.csv`` and ``*.meta.json`` sidecars."""
     table: dict[str, dict] = {}
     csv_path = root / "metadata.csv"
     if csv_path.is_file():
@@ -101,14 +103,26 @@ def _overrides(root: Path) -> dict[str, dict]:
 
 
 def iter_files(root: Path) -> Iterator[Path]:
-    """Files under ``root`` in path order, without hidden files and metadata sidecars."""
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+    """Files under ``root`` in path order, without hidden files and metadata sidecars.
+
+    Symbolic links to folders are followed (once each), so a corpus can gather folders
+    that live elsewhere.
+    """
+    found, seen = [], set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link cycle
+            dirs[:] = []
             continue
-        if path.name in _SKIP_NAMES or path.name.endswith(".meta.json"):
-            continue
-        yield path
+        seen.add(real)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if name.startswith(".") or name in _SKIP_NAMES or name.endswith(".meta.json"):
+                continue
+            path = Path(folder) / name
+            if path.is_file():
+                found.append(path)
+    yield from sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
 def ingest_folder(root: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -121,7 +135,7 @@ def ingest_folder(root: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {root}")
-    overrides = _overrides(root)
+    overrides = load_overrides(root)
     files = list(iter_files(root))
     result = IngestResult()
     start = time.perf_counter()

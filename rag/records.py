@@ -89,3 +89,56 @@ class Rejection:
 
     source: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: a clause with its document's metadata and how it was scored.
+
+    Attributes:
+        rank: 1-based rank in the result list.
+        score: Fused score (``hybrid``) or the single side's score.
+        dense_score: Cosine similarity of the query and the clause, ``None`` if not scored.
+        bm25_score: BM25 score, ``None`` when the lexical side did not match the clause.
+        chunk_id: Id of the best-scoring chunk (a clause, or one part of a split clause).
+        doc_id: Document id (its path relative to the corpus root).
+        source: File path relative to the corpus root.
+        path: Clause path (``II.2.6``, ``Điều 5.2.a``).
+        headings: Heading trail above the clause, outermost first.
+        text: Original clause text; the parts of a split clause that were retrieved are joined.
+        page: 1-based page for PDFs.
+        chunk_ids: Every chunk merged into this hit (parts of the same clause).
+    """
+
+    rank: int
+    score: float
+    dense_score: float | None
+    bm25_score: float | None
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str | None
+    number: str | None
+    doc_type: str | None
+    issuer: str | None
+    date: str | None
+    year: int | None
+    path: str
+    headings: tuple[str, ...]
+    text: str
+    page: int | None
+    chunk_ids: tuple[str, ...] = ()
+
+    @property
+    def clause_id(self) -> str:
+        """``{doc_id}#{path}``: the clause without its part suffix (what relevance labels use)."""
+        return f"{self.doc_id}#{self.path}"
+
+    def to_dict(self) -> dict:
+        """JSON-ready dictionary (``type`` for the document type, ``clause_id`` added)."""
+        data = asdict(self)
+        data["type"] = data.pop("doc_type")
+        data["headings"] = list(self.headings)
+        data["chunk_ids"] = list(self.chunk_ids)
+        data["clause_id"] = self.clause_id
+        return data

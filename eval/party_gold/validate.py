@@ -1,0 +1,146 @@
+"""Validate the party-gold dataset against the project's chunker output.
+
+Usage:
+    cd /work/main
+    .venv/bin/rag ingest ../shared/corpus/party --json > /tmp/party_ingest.jsonl
+    .venv/bin/python eval/party_gold/validate.py /tmp/party_ingest.jsonl
+
+Checks:
+  * every corpus-id in qrels/{dev,test}.tsv is `{doc_id}#{path}` of an ingested clause;
+  * query ids are unique, qrels reference known queries, no duplicate (query, corpus) pairs;
+  * scores are 1 or 2; categories and splits are valid;
+  * every non-absent query has at least one qrel, absent queries have none;
+  * a query's split matches the qrels file it appears in.
+Prints counts per category x split and per document. Exit status 1 on any failure.
+"""
+import csv
+import json
+import os
+import sys
+from collections import Counter, defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CATEGORIES = ["vi", "en", "nodiac", "acronym", "paraphrase", "multi", "absent"]
+SPLITS = ["dev", "test"]
+
+
+def load_clause_ids(ingest_path):
+    ids, docs = set(), []
+    with open(ingest_path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            d = json.loads(line)
+            docs.append(d["id"])
+            for c in d.get("clauses", []):
+                ids.add("%s#%s" % (d["id"], c["path"]))
+    return ids, docs
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__)
+        return 2
+    clause_ids, docs = load_clause_ids(argv[1])
+    errors = []
+
+    queries = {}
+    with open(os.path.join(HERE, "queries.jsonl"), encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            q = json.loads(line)
+            qid = q.get("_id")
+            md = q.get("metadata", {})
+            if qid in queries:
+                errors.append("duplicate query id %s (line %d)" % (qid, n))
+            if not q.get("text", "").strip():
+                errors.append("%s: empty text" % qid)
+            if md.get("split") not in SPLITS:
+                errors.append("%s: bad split %r" % (qid, md.get("split")))
+            if md.get("category") not in CATEGORIES:
+                errors.append("%s: bad category %r" % (qid, md.get("category")))
+            if not md.get("note"):
+                errors.append("%s: missing note" % qid)
+            queries[qid] = q
+
+    qrels = defaultdict(list)  # qid -> [(cid, score, split)]
+    for split in SPLITS:
+        path = os.path.join(HERE, "qrels", split + ".tsv")
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f, delimiter="\t"))
+        if not rows or rows[0] != ["query-id", "corpus-id", "score"]:
+            errors.append("%s: bad header %r" % (path, rows[:1]))
+            rows = rows[1:] if rows else []
+        else:
+            rows = rows[1:]
+        seen = set()
+        for r in rows:
+            if len(r) != 3:
+                errors.append("%s: bad row %r" % (split, r))
+                continue
+            qid, cid, score = r
+            if (qid, cid) in seen:
+                errors.append("%s: duplicate pair %s %s" % (split, qid, cid))
+            seen.add((qid, cid))
+            if qid not in queries:
+                errors.append("%s: unknown query %s" % (split, qid))
+                continue
+            if queries[qid]["metadata"].get("split") != split:
+                errors.append("%s: qrel in %s.tsv but query split is %s" % (
+                    qid, split, queries[qid]["metadata"].get("split")))
+            if score not in ("1", "2"):
+                errors.append("%s: bad score %r for %s" % (qid, score, cid))
+            if cid not in clause_ids:
+                errors.append("%s: unknown corpus-id %s" % (qid, cid))
+            qrels[qid].append((cid, score, split))
+
+    for qid, q in queries.items():
+        cat = q["metadata"].get("category")
+        if cat == "absent" and qrels.get(qid):
+            errors.append("%s: absent query has %d qrels" % (qid, len(qrels[qid])))
+        if cat != "absent" and not qrels.get(qid):
+            errors.append("%s: non-absent query has no qrels" % qid)
+        if cat != "absent" and qrels.get(qid) and not any(s == "2" for _, s, _ in qrels[qid]):
+            errors.append("%s: no clause with score 2" % qid)
+
+    # ---- report
+    table = Counter((q["metadata"]["category"], q["metadata"]["split"]) for q in queries.values())
+    print("queries: %d   qrels: %d" % (len(queries), sum(len(v) for v in qrels.values())))
+    print("\n%-11s %5s %5s %6s" % ("category", "dev", "test", "total"))
+    for c in CATEGORIES:
+        print("%-11s %5d %5d %6d" % (c, table[(c, "dev")], table[(c, "test")],
+                                     table[(c, "dev")] + table[(c, "test")]))
+    print("%-11s %5d %5d %6d" % ("all", sum(table[(c, "dev")] for c in CATEGORIES),
+                                 sum(table[(c, "test")] for c in CATEGORIES), len(queries)))
+
+    per_doc_q = defaultdict(set)
+    per_doc_r = Counter()
+    for qid, rows in qrels.items():
+        for cid, _, _ in rows:
+            doc = cid.split("#", 1)[0]
+            per_doc_q[doc].add(qid)
+            per_doc_r[doc] += 1
+    print("\n%-52s %8s %6s" % ("document", "queries", "qrels"))
+    for doc in docs:
+        print("%-52s %8d %6d" % (doc, len(per_doc_q[doc]), per_doc_r[doc]))
+    founding = [d for d in docs if d.startswith("ducpho-")]
+    other_q = {qid for qid, rows in qrels.items()
+               if any(not cid.startswith(tuple(founding)) for cid, _, _ in rows)}
+    print("\nqueries with a qrel outside the founding document: %d" % len(other_q))
+    for doc in docs:
+        if doc not in per_doc_q:
+            errors.append("document %s has no query" % doc)
+
+    if errors:
+        print("\nFAILED: %d problem(s)" % len(errors))
+        for e in errors:
+            print("  - " + e)
+        return 1
+    print("\nOK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,287 @@
+"""Load an index directory and search it: dense, BM25 or hybrid, with filters.
+
+Usage (Python)::
+
+    from rag import load_index
+    idx = load_index("index")
+    for hit in idx.search("nhiệm vụ chống khai thác IUU", k=5, year_from=2024):
+        print(hit.rank, hit.path, hit.text)
+
+Queries are NFC-normalised and their acronyms expanded (:mod:`rag.glossary`); filters
+select the allowed chunks before either side ranks anything, so a filtered search
+returns the best ``k`` among the allowed clauses, never a trimmed unfiltered top-k.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from . import vietnamese as vn
+from .dense import Dense
+from .fusion import fuse
+from .glossary import load_glossary
+from .lexical import Lexical
+from .records import Hit
+from .text import normalize_query
+
+MODES = ("hybrid", "dense", "bm25")
+INDEX_ENV = "RAG_INDEX"
+
+
+def default_index_dir() -> Path:
+    """``$RAG_INDEX`` or ``index`` (relative to the working directory)."""
+    return Path(os.environ.get(INDEX_ENV, "index"))
+
+
+class IndexNotFoundError(FileNotFoundError):
+    """No built index in the given directory."""
+
+
+class ModelMismatchError(RuntimeError):
+    """The index was built with another embedding model than the one requested."""
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How the two sides are combined (defaults tuned on the development sets only)."""
+
+    fusion: str = "rrf"
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    # A query typed without diacritics embeds poorly; its folded BM25 match is the stronger signal.
+    accentless_lexical_weight: float = 2.0
+    # A query whose words are mostly unknown to BM25 (English…) is left to the multilingual encoder.
+    foreign_lexical_weight: float = 0.5
+    foreign_coverage: float = 0.5  # below this share of known tokens a query counts as foreign
+    rrf_k: int = 60
+    depth: int = 100  # candidates taken from each side before fusion
+
+
+def _fold_lower(value: str | None) -> str:
+    return vn.fold(value).lower() if value else ""
+
+
+class Index:
+    """A loaded index version: documents, chunks, vectors and BM25, plus the query encoder."""
+
+    def __init__(self, folder: Path, *, embedder=None, settings: SearchSettings | None = None) -> None:
+        self.folder = Path(folder)
+        self.meta = json.loads((self.folder / "meta.json").read_text("utf-8"))
+        with open(self.folder / "documents.jsonl", encoding="utf-8") as handle:
+            self.documents = [json.loads(line) for line in handle if line.strip()]
+        with open(self.folder / "chunks.jsonl", encoding="utf-8") as handle:
+            self.chunks = [json.loads(line) for line in handle if line.strip()]
+        self.dense = Dense.load(self.folder / "vectors.faiss", self.meta["faiss"]["kind"])
+        self.lexical = Lexical.load(self.folder / "bm25")
+        if not (len(self.chunks) == self.dense.size == self.lexical.size):
+            raise ValueError(f"index {self.folder} is inconsistent: {len(self.chunks)} chunks, "
+                             f"{self.dense.size} vectors, {self.lexical.size} BM25 rows")
+        self.settings = settings or SearchSettings()
+        self.glossary = load_glossary()
+        self._embedder = embedder
+        self.doc_by_id = {d["id"]: d for d in self.documents}
+        doc_pos = {d["id"]: i for i, d in enumerate(self.documents)}
+        self._chunk_doc = np.array([doc_pos[c["doc_id"]] for c in self.chunks], dtype=np.int32)
+        self._doc_year = np.array([d.get("year") or -1 for d in self.documents], dtype=np.int32)
+        self._doc_type = [_fold_lower(d.get("doc_type")) for d in self.documents]
+        self._doc_issuer = [_fold_lower(d.get("issuer")) for d in self.documents]
+        groups: dict[tuple[str, str], list[int]] = {}
+        for row, chunk in enumerate(self.chunks):
+            groups.setdefault((chunk["doc_id"], chunk["path"]), []).append(row)
+        # Rows of clauses split into parts; a part found by search brings its siblings' text.
+        self._parts = {key: rows for key, rows in groups.items() if len(rows) > 1}
+
+    # -- encoder -----------------------------------------------------------------------
+    @property
+    def model_name(self) -> str:
+        """Name of the embedding model the index was built with."""
+        return self.meta["model"]["name"]
+
+    @property
+    def embedder(self):
+        """The query encoder, loaded on first dense or hybrid search."""
+        if self._embedder is None:
+            from .embedding import Embedder
+
+            self._embedder = Embedder(self.model_name)
+        return self._embedder
+
+    # -- filters -----------------------------------------------------------------------
+    def doc_types(self) -> list[str]:
+        """Distinct document types in the index."""
+        return sorted({d["doc_type"] for d in self.documents if d.get("doc_type")})
+
+    def issuers(self) -> list[str]:
+        """Distinct issuers in the index."""
+        return sorted({d["issuer"] for d in self.documents if d.get("issuer")})
+
+    def mask(self, *, year_from: int | None = None, year_to: int | None = None,
+             doc_type: str | None = None, issuer: str | None = None,
+             doc_id: str | list[str] | None = None) -> np.ndarray | None:
+        """Boolean array over chunks allowed by the filters, or ``None`` when there are none.
+
+        Documents without a known year are excluded by any year filter. ``doc_type``
+        matches the type ignoring case and diacritics; ``issuer`` is a case- and
+        diacritic-insensitive substring.
+        """
+        if year_from is None and year_to is None and not doc_type and not issuer and not doc_id:
+            return None
+        allowed = np.ones(len(self.documents), dtype=bool)
+        if year_from is not None:
+            allowed &= self._doc_year >= int(year_from)
+        if year_to is not None:
+            allowed &= (self._doc_year <= int(year_to)) & (self._doc_year >= 0)
+        if doc_type:
+            wanted = _fold_lower(normalize_query(doc_type))
+            allowed &= np.array([t == wanted for t in self._doc_type], dtype=bool)
+        if issuer:
+            wanted = _fold_lower(normalize_query(issuer))
+            allowed &= np.array([wanted in s for s in self._doc_issuer], dtype=bool)
+        if doc_id:
+            ids = {doc_id} if isinstance(doc_id, str) else set(doc_id)
+            allowed &= np.array([d["id"] in ids for d in self.documents], dtype=bool)
+        return allowed[self._chunk_doc]
+
+    # -- search ------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, year_from: int | None = None, year_to: int | None = None,
+               doc_type: str | None = None, issuer: str | None = None, mode: str = "hybrid",
+               doc_id: str | list[str] | None = None) -> list[Hit]:
+        """Best ``k`` clauses for ``query`` among those allowed by the filters.
+
+        Args:
+            query: Question or keywords, in any language; Vietnamese with or without diacritics.
+            k: Number of hits (parts of one clause count once).
+            year_from: Earliest document year (inclusive).
+            year_to: Latest document year (inclusive).
+            doc_type: Document type such as ``Nghị quyết`` (case and accents ignored).
+            issuer: Substring of the issuer (case and accents ignored).
+            mode: ``hybrid`` (default), ``dense`` or ``bm25``.
+            doc_id: Restrict to one document id or a list of them.
+
+        Returns:
+            Hits, best first; empty for an empty query or when no clause passes the filters.
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+        query = normalize_query(query)
+        if not query or k <= 0:
+            return []
+        mask = self.mask(year_from=year_from, year_to=year_to, doc_type=doc_type, issuer=issuer,
+                         doc_id=doc_id)
+        if mask is not None and not mask.any():
+            return []
+        expanded = self.glossary.expand(query)
+        depth = max(self.settings.depth, 3 * k)
+        dense_side: dict[int, float] = {}
+        lexical_side: dict[int, float] = {}
+        query_vector = None
+        bm25_all = None
+        if mode in ("dense", "hybrid"):
+            query_vector = self.embedder.encode_queries([expanded])[0]
+            scores, rows = self.dense.search(query_vector, depth, mask)
+            dense_side = dict(zip(rows.tolist(), scores.tolist(), strict=True))
+        if mode in ("bm25", "hybrid"):
+            bm25_all = self.lexical.scores(expanded, accentless=not vn.has_diacritics(query))
+            if mask is not None:
+                bm25_all = np.where(mask, bm25_all, 0.0)
+            lexical_side = _top_positive(bm25_all, depth)
+        if mode == "dense":
+            ranked = sorted(dense_side.items(), key=lambda item: (-item[1], item[0]))
+        elif mode == "bm25":
+            ranked = sorted(lexical_side.items(), key=lambda item: (-item[1], item[0]))
+        else:
+            s = self.settings
+            weights = {"dense_weight": s.dense_weight, "lexical_weight": self._lexical_weight(query)}
+            if s.fusion == "rrf":
+                weights["k"] = s.rrf_k
+            ranked = fuse(s.fusion, dense_side, lexical_side, **weights)
+        return self._hits(ranked, k, query_vector, bm25_all)
+
+    def _lexical_weight(self, query: str) -> float:
+        s = self.settings
+        if vn.has_diacritics(query):
+            return s.lexical_weight
+        if self.lexical.coverage(query, accentless=True) < s.foreign_coverage:
+            return s.foreign_lexical_weight
+        return s.accentless_lexical_weight
+
+    def _hits(self, ranked, k: int, query_vector, bm25_all) -> list[Hit]:
+        groups: dict[tuple[str, str], list[tuple[int, float]]] = {}
+        for row, score in ranked:
+            chunk = self.chunks[row]
+            key = (chunk["doc_id"], chunk["path"])
+            if key not in groups and len(groups) == k:
+                continue  # a full list still merges later parts of clauses already in it
+            groups.setdefault(key, []).append((row, score))
+        hits = []
+        for rank, (key, members) in enumerate(groups.items(), 1):
+            best_row, best_score = members[0]
+            rows = self._parts.get(key, [best_row])
+            dense_score = bm25_score = None
+            if query_vector is not None:
+                dense_score = float(np.max(self.dense.vectors(np.asarray(rows)) @ query_vector))
+            if bm25_all is not None:
+                value = float(np.max(bm25_all[rows]))
+                bm25_score = value if value > 0 else None
+            hits.append(self._hit(rank, best_score, dense_score, bm25_score, best_row, rows,
+                                  tuple(self.chunks[r]["id"] for r, _ in members)))
+        return hits
+
+    def _hit(self, rank, score, dense_score, bm25_score, row, rows, chunk_ids) -> Hit:
+        chunk = self.chunks[row]
+        doc = self.doc_by_id[chunk["doc_id"]]
+        text = " ".join(self.chunks[r]["text"] for r in rows) if len(rows) > 1 else chunk["text"]
+        return Hit(rank=rank, score=float(score), dense_score=dense_score, bm25_score=bm25_score,
+                   chunk_id=chunk["id"], doc_id=chunk["doc_id"], source=doc["source"],
+                   title=doc.get("title"), number=doc.get("number"), doc_type=doc.get("doc_type"),
+                   issuer=doc.get("issuer"), date=doc.get("date"), year=doc.get("year"),
+                   path=chunk["path"], headings=tuple(chunk.get("headings", ())), text=text,
+                   page=chunk.get("page"), chunk_ids=chunk_ids)
+
+
+def _top_positive(scores: np.ndarray, depth: int) -> dict[int, float]:
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > depth:
+        positive = positive[np.argpartition(-scores[positive], depth - 1)[:depth]]
+    return {int(r): float(scores[r]) for r in positive}
+
+
+def load_index(path: str | Path | None = None, *, model: str | None = None, embedder=None,
+               settings: SearchSettings | None = None) -> Index:
+    """Open the live version of the index directory ``path`` (default: ``$RAG_INDEX`` or ``index``).
+
+    Args:
+        path: Index directory written by :func:`rag.build_index`.
+        model: Embedding model the caller expects; refused if the index used another.
+        embedder: A loaded query encoder (its ``info.name`` must match the index's model).
+        settings: Fusion settings (defaults: :class:`SearchSettings`).
+
+    Raises:
+        IndexNotFoundError: When ``path`` holds no built index.
+        ModelMismatchError: When ``model``/``embedder`` differs from the index's model.
+    """
+    root = Path(path) if path is not None else default_index_dir()
+    for attempt in range(3):
+        folder = store.current_version(root)
+        if folder is None:
+            raise IndexNotFoundError(
+                f"no index in {root}: build one with `rag index --corpus DIR --index {root}`")
+        try:
+            index = Index(folder, embedder=embedder, settings=settings)
+            break
+        except FileNotFoundError:
+            if attempt == 2:  # a concurrent update removed this version while we read it
+                raise
+    wanted = embedder.info.name if embedder is not None else model
+    if wanted and wanted != index.model_name:
+        raise ModelMismatchError(
+            f"the index in {root} was built with the embedding model {index.model_name!r}, "
+            f"not {wanted!r}. Search it with its own model, or rebuild it with the new one: "
+            f"rag index --corpus {index.meta.get('corpus', 'DIR')} --index {root} --model {wanted} --rebuild")
+    return index
