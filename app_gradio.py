@@ -1,13 +1,14 @@
 """Web app over the bundled corpus (first version: semantic clause search).
 
 Usage:
-    python app_gradio.py [--corpus DIR] [--host 127.0.0.1] [--port 7860] [--model NAME_OR_PATH]
+    python app_gradio.py [--corpus DIR] [--index DIR] [--host 127.0.0.1] [--port 7860]
+                         [--model NAME_OR_PATH]
 
-Host, port and corpus can also come from ``RAG_HOST``, ``RAG_PORT`` and ``RAG_CORPUS``.
-The app listens on localhost only and never creates a public share link. This first
-version reads the corpus into clauses (:mod:`rag.ingest`) and ranks them by semantic
-similarity; the hybrid index, cited answers and document viewer come in later stages.
-gradio is imported only here, so the library works without it.
+Host, port, corpus and index can also come from ``RAG_HOST``, ``RAG_PORT``,
+``RAG_CORPUS`` and ``RAG_INDEX``. The app listens on localhost only and never creates a
+public share link. On start it builds or updates the index of the corpus (only new or
+changed files are embedded), then serves hybrid clause search. gradio is imported only
+here, so the library works without it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ import argparse
 import os
 from pathlib import Path
 
-import numpy as np
-
 from rag.convert import DEFAULT_MODEL
 from rag.embedding import Embedder
-from rag.ingest import ingest_folder
-from rag.records import Clause, Document
-from rag.text import normalize_query
+from rag.index import Index, load_index
+from rag.indexing import build_index
+from rag.records import Hit
 
 ROOT = Path(__file__).resolve().parent
 EXAMPLES = [
@@ -33,54 +32,39 @@ EXAMPLES = [
 ]
 
 
-def describe(doc: Document) -> str:
-    """Short citation label for a document: type, number, issuer and date when known."""
-    parts = [doc.doc_type or "Văn bản"]
-    if doc.number:
-        parts.append(f"số {doc.number}")
-    if doc.issuer:
-        parts.append(doc.issuer)
-    if doc.date:
-        parts.append(doc.date)
+def describe(hit: Hit) -> str:
+    """Short citation label for a hit's document: type, number, issuer and date when known."""
+    parts = [hit.doc_type or "Văn bản"]
+    if hit.number:
+        parts.append(f"số {hit.number}")
+    if hit.issuer:
+        parts.append(hit.issuer)
+    if hit.date:
+        parts.append(hit.date)
     return " ".join(parts)
 
 
-class ClauseSearch:
-    """Reads the corpus into clauses (rag.ingest), embeds them once and ranks them for a query."""
-
-    def __init__(self, corpus: Path, model: str) -> None:
-        result = ingest_folder(corpus, progress=True)
-        for rejection in result.rejections:
-            print(f"skipped {rejection.source}: {rejection.reason}", flush=True)
-        self.items = [(doc, clause) for doc in result.documents for clause in doc.clauses]
-        if not self.items:
-            raise SystemExit(f"No readable documents with clauses under {corpus}")
-        self.embedder = Embedder(model)
-        self.vectors = self.embedder.encode_passages([c.text for _, c in self.items], show_progress=True)
-
-    def search(self, query: str, k: int = 5) -> list[tuple[float, Document, Clause]]:
-        """Return the ``k`` best clauses with their cosine similarity."""
-        query = normalize_query(query)
-        if not query:
-            return []
-        scores = self.vectors @ self.embedder.encode_query(query)
-        order = np.argsort(-scores)[:k]
-        return [(float(scores[i]), *self.items[i]) for i in order]
+def open_index(corpus: Path, index_dir: Path, model: str) -> Index:
+    """Build or update the index of ``corpus`` (with progress bars), then load it."""
+    embedder = Embedder(model)
+    report = build_index(corpus, index_dir, embedder=embedder, progress=True, lock_timeout=600)
+    print(report.summary(), flush=True)
+    return load_index(index_dir, embedder=embedder)
 
 
-def render(results: list[tuple[float, Document, Clause]]) -> str:
-    """Format results as Markdown, one citation per clause."""
-    if not results:
+def render(hits: list[Hit]) -> str:
+    """Format hits as Markdown, one citation per clause."""
+    if not hits:
         return "_Nhập câu hỏi để tra cứu._"
     lines = []
-    for rank, (score, doc, clause) in enumerate(results, 1):
-        page = f", trang {clause.page}" if clause.page else ""
-        lines.append(f"**{rank}. {describe(doc)} — mục {clause.path}{page}** (điểm {score:.3f})\n\n"
-                     f"> {clause.text}\n")
+    for hit in hits:
+        page = f", trang {hit.page}" if hit.page else ""
+        lines.append(f"**{hit.rank}. {describe(hit)} — mục {hit.path}{page}** (điểm {hit.score:.3f})\n\n"
+                     f"> {hit.text}\n")
     return "\n".join(lines)
 
 
-def build_app(searcher: ClauseSearch):
+def build_app(index: Index):
     """Create the Gradio Blocks app."""
     try:
         import gradio as gr
@@ -90,7 +74,8 @@ def build_app(searcher: ClauseSearch):
     with gr.Blocks(title="Tra cứu văn bản Đảng") as app:
         gr.Markdown(
             "# Tra cứu văn bản Đảng\n"
-            f"{len(searcher.items)} điều khoản · mô hình `{searcher.embedder.info.name}` · "
+            f"{len(index.documents)} văn bản · {len(index.chunks)} điều khoản · "
+            f"mô hình `{index.model_name}` · "
             "ngoại tuyến (offline)"
         )
         query = gr.Textbox(label="Câu hỏi / Question", elem_id="query", lines=1)
@@ -99,7 +84,7 @@ def build_app(searcher: ClauseSearch):
         gr.Examples(EXAMPLES, inputs=query)
 
         def run(text: str) -> str:
-            return render(searcher.search(text))
+            return render(index.search(text, k=5))
 
         button.click(run, inputs=query, outputs=output, api_name="search")
         query.submit(run, inputs=query, outputs=output)
@@ -111,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Web app over Vietnamese party documents.")
     parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("RAG_CORPUS", ROOT / "corpus")),
                         help="Folder of documents to search (default: the bundled corpus/, or $RAG_CORPUS).")
+    parser.add_argument("--index", type=Path, default=Path(os.environ.get("RAG_INDEX", ROOT / "index")),
+                        help="Index directory, built or updated on start (default: index/, or $RAG_INDEX).")
     parser.add_argument("--host", default=os.environ.get("RAG_HOST", "127.0.0.1"),
                         help="Interface to listen on (default: 127.0.0.1, or $RAG_HOST).")
     parser.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")),
@@ -118,9 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default=os.environ.get("RAG_MODEL", DEFAULT_MODEL),
                         help=f"Embedding model name or folder (default: {DEFAULT_MODEL}, or $RAG_MODEL).")
     args = parser.parse_args(argv)
-    searcher = ClauseSearch(args.corpus, args.model)
+    index = open_index(args.corpus, args.index, args.model)
     print(f"Serving on http://{args.host}:{args.port}", flush=True)
-    build_app(searcher).launch(server_name=args.host, server_port=args.port, share=False)
+    build_app(index).launch(server_name=args.host, server_port=args.port, share=False)
 
 
 if __name__ == "__main__":

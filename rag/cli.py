@@ -135,8 +135,8 @@ def _print_hits(hits) -> None:
     for hit in hits:
         label = " ".join(str(p) for p in (hit.doc_type or "Văn bản", hit.number and f"số {hit.number}",
                                           hit.issuer, hit.date) if p)
-        side = " ".join(f"{name} {value:.3f}" for name, value in (("dense", hit.dense_score),
-                                                                  ("bm25", hit.bm25_score)) if value is not None)
+        sides = (("dense", hit.dense_score), ("bm25", hit.bm25_score))
+        side = " ".join(f"{name} {value:.3f}" for name, value in sides if value is not None)
         print(f"{hit.rank:>2}. {hit.score:.4f}  {label} — mục {hit.path}"
               + (f", trang {hit.page}" if hit.page else "") + f"  [{side}]")
         print(f"    {_shorten(' '.join(hit.text.split()), 220)}")

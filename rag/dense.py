@@ -94,7 +94,8 @@ class Dense:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([self.index.reconstruct(int(r)) for r in rows])
 
-    def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int,
+               mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` rows by inner product with ``query``, among rows where ``mask`` is true.
 
         Returns:

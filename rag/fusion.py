@@ -47,7 +47,8 @@ def linear(dense: dict[int, float], lexical: dict[int, float], *, dense_weight: 
 METHODS = {"rrf": rrf, "linear": linear}
 
 
-def fuse(method: str, dense: dict[int, float], lexical: dict[int, float], **weights) -> list[tuple[int, float]]:
+def fuse(method: str, dense: dict[int, float], lexical: dict[int, float],
+         **weights) -> list[tuple[int, float]]:
     """Dispatch to :func:`rrf` or :func:`linear` by name."""
     if method not in METHODS:
         raise ValueError(f"unknown fusion method {method!r}; expected one of {sorted(METHODS)}")

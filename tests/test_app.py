@@ -19,14 +19,13 @@ def free_port() -> int:
 
 def test_render_cites_document_and_clause_path():
     from app_gradio import render
-    from rag.records import Clause, Document
+    from rag.records import Hit
 
-    clause = Clause(id="kl.txt#II.2.6", doc_id="kl.txt", path="II.2.6", part=1, kind="item", label="2.6",
-                    headings=(), text="2.6. Tăng cường chống khai thác hải sản bất hợp pháp.",
-                    start=0, end=10, page=3)
-    doc = Document(id="kl.txt", source="kl.txt", format="txt", text="", doc_type="Kết luận",
-                   issuer="Thị ủy Đức Phổ", date="2024-10-11", clauses=(clause,))
-    text = render([(0.8, doc, clause)])
+    hit = Hit(rank=1, score=0.8, dense_score=0.8, bm25_score=None, chunk_id="kl.txt#II.2.6", doc_id="kl.txt",
+              source="kl.txt", title=None, number=None, doc_type="Kết luận", issuer="Thị ủy Đức Phổ",
+              date="2024-10-11", year=2024, path="II.2.6", headings=(),
+              text="2.6. Tăng cường chống khai thác hải sản bất hợp pháp.", page=3)
+    text = render([hit])
     assert text.startswith("**1. Kết luận Thị ủy Đức Phổ 2024-10-11 — mục II.2.6, trang 3**")
     assert "khai thác hải sản bất hợp pháp" in text
     assert render([]).startswith("_Nhập")
@@ -38,7 +37,8 @@ def test_app_starts_and_search_endpoint_answers(tmp_path):
 
     port = free_port()
     log = open(tmp_path / "app.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app_gradio.py"), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app_gradio.py"), "--port", str(port),
+                             "--index", str(tmp_path / "index")],
                             cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 300

@@ -34,7 +34,7 @@ def load_clause_ids(ingest_path):
             d = json.loads(line)
             docs.append(d["id"])
             for c in d.get("clauses", []):
-                ids.add("%s#%s" % (d["id"], c["path"]))
+                ids.add("{}#{}".format(d["id"], c["path"]))
     return ids, docs
 
 
@@ -54,15 +54,15 @@ def main(argv):
             qid = q.get("_id")
             md = q.get("metadata", {})
             if qid in queries:
-                errors.append("duplicate query id %s (line %d)" % (qid, n))
+                errors.append(f"duplicate query id {qid} (line {n})")
             if not q.get("text", "").strip():
-                errors.append("%s: empty text" % qid)
+                errors.append(f"{qid}: empty text")
             if md.get("split") not in SPLITS:
-                errors.append("%s: bad split %r" % (qid, md.get("split")))
+                errors.append("{}: bad split {!r}".format(qid, md.get("split")))
             if md.get("category") not in CATEGORIES:
-                errors.append("%s: bad category %r" % (qid, md.get("category")))
+                errors.append("{}: bad category {!r}".format(qid, md.get("category")))
             if not md.get("note"):
-                errors.append("%s: missing note" % qid)
+                errors.append(f"{qid}: missing note")
             queries[qid] = q
 
     qrels = defaultdict(list)  # qid -> [(cid, score, split)]
@@ -71,49 +71,50 @@ def main(argv):
         with open(path, encoding="utf-8", newline="") as f:
             rows = list(csv.reader(f, delimiter="\t"))
         if not rows or rows[0] != ["query-id", "corpus-id", "score"]:
-            errors.append("%s: bad header %r" % (path, rows[:1]))
+            errors.append(f"{path}: bad header {rows[:1]!r}")
             rows = rows[1:] if rows else []
         else:
             rows = rows[1:]
         seen = set()
         for r in rows:
             if len(r) != 3:
-                errors.append("%s: bad row %r" % (split, r))
+                errors.append(f"{split}: bad row {r!r}")
                 continue
             qid, cid, score = r
             if (qid, cid) in seen:
-                errors.append("%s: duplicate pair %s %s" % (split, qid, cid))
+                errors.append(f"{split}: duplicate pair {qid} {cid}")
             seen.add((qid, cid))
             if qid not in queries:
-                errors.append("%s: unknown query %s" % (split, qid))
+                errors.append(f"{split}: unknown query {qid}")
                 continue
             if queries[qid]["metadata"].get("split") != split:
-                errors.append("%s: qrel in %s.tsv but query split is %s" % (
+                errors.append("{}: qrel in {}.tsv but query split is {}".format(
                     qid, split, queries[qid]["metadata"].get("split")))
             if score not in ("1", "2"):
-                errors.append("%s: bad score %r for %s" % (qid, score, cid))
+                errors.append(f"{qid}: bad score {score!r} for {cid}")
             if cid not in clause_ids:
-                errors.append("%s: unknown corpus-id %s" % (qid, cid))
+                errors.append(f"{qid}: unknown corpus-id {cid}")
             qrels[qid].append((cid, score, split))
 
     for qid, q in queries.items():
         cat = q["metadata"].get("category")
         if cat == "absent" and qrels.get(qid):
-            errors.append("%s: absent query has %d qrels" % (qid, len(qrels[qid])))
+            errors.append(f"{qid}: absent query has {len(qrels[qid])} qrels")
         if cat != "absent" and not qrels.get(qid):
-            errors.append("%s: non-absent query has no qrels" % qid)
+            errors.append(f"{qid}: non-absent query has no qrels")
         if cat != "absent" and qrels.get(qid) and not any(s == "2" for _, s, _ in qrels[qid]):
-            errors.append("%s: no clause with score 2" % qid)
+            errors.append(f"{qid}: no clause with score 2")
 
     # ---- report
     table = Counter((q["metadata"]["category"], q["metadata"]["split"]) for q in queries.values())
-    print("queries: %d   qrels: %d" % (len(queries), sum(len(v) for v in qrels.values())))
-    print("\n%-11s %5s %5s %6s" % ("category", "dev", "test", "total"))
+    print(f"queries: {len(queries)}   qrels: {sum(len(v) for v in qrels.values())}")
+    print(f"\n{'category':<11} {'dev':>5} {'test':>5} {'total':>6}")
     for c in CATEGORIES:
-        print("%-11s %5d %5d %6d" % (c, table[(c, "dev")], table[(c, "test")],
-                                     table[(c, "dev")] + table[(c, "test")]))
-    print("%-11s %5d %5d %6d" % ("all", sum(table[(c, "dev")] for c in CATEGORIES),
-                                 sum(table[(c, "test")] for c in CATEGORIES), len(queries)))
+        dev, test = table[(c, "dev")], table[(c, "test")]
+        print(f"{c:<11} {dev:>5} {test:>5} {dev + test:>6}")
+    dev_all = sum(table[(c, "dev")] for c in CATEGORIES)
+    test_all = sum(table[(c, "test")] for c in CATEGORIES)
+    print(f"{'all':<11} {dev_all:>5} {test_all:>5} {len(queries):>6}")
 
     per_doc_q = defaultdict(set)
     per_doc_r = Counter()
@@ -122,19 +123,19 @@ def main(argv):
             doc = cid.split("#", 1)[0]
             per_doc_q[doc].add(qid)
             per_doc_r[doc] += 1
-    print("\n%-52s %8s %6s" % ("document", "queries", "qrels"))
+    print(f"\n{'document':<52} {'queries':>8} {'qrels':>6}")
     for doc in docs:
-        print("%-52s %8d %6d" % (doc, len(per_doc_q[doc]), per_doc_r[doc]))
+        print(f"{doc:<52} {len(per_doc_q[doc]):>8} {per_doc_r[doc]:>6}")
     founding = [d for d in docs if d.startswith("ducpho-")]
     other_q = {qid for qid, rows in qrels.items()
                if any(not cid.startswith(tuple(founding)) for cid, _, _ in rows)}
-    print("\nqueries with a qrel outside the founding document: %d" % len(other_q))
+    print(f"\nqueries with a qrel outside the founding document: {len(other_q)}")
     for doc in docs:
         if doc not in per_doc_q:
-            errors.append("document %s has no query" % doc)
+            errors.append(f"document {doc} has no query")
 
     if errors:
-        print("\nFAILED: %d problem(s)" % len(errors))
+        print(f"\nFAILED: {len(errors)} problem(s)")
         for e in errors:
             print("  - " + e)
         return 1
