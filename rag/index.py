@@ -61,6 +61,8 @@ class SearchSettings:
     foreign_coverage: float = 0.5  # below this share of known tokens a query counts as foreign
     rrf_k: int = 60
     depth: int = 100  # candidates taken from each side before fusion
+    # Below this best cosine similarity the documents are taken not to contain the answer.
+    abstain_below: float = 0.80
 
 
 def _fold_lower(value: str | None) -> str:
@@ -202,6 +204,12 @@ class Index:
                 weights["k"] = s.rrf_k
             ranked = fuse(s.fusion, dense_side, lexical_side, **weights)
         return self._hits(ranked, k, query_vector, bm25_all)
+
+    @staticmethod
+    def confidence(hits: list[Hit]) -> float | None:
+        """Best dense similarity among ``hits`` (``None`` when the dense side was not used)."""
+        scores = [h.dense_score for h in hits if h.dense_score is not None]
+        return max(scores) if scores else None
 
     def _lexical_weight(self, query: str) -> float:
         s = self.settings

@@ -1,0 +1,165 @@
+"""Score retrieval on an evaluation dataset, per mode, and write reports.
+
+Usage:
+    python -m eval.run --dataset party-gold|alqac2023 [--split dev|test] [--modes bm25,dense,hybrid]
+                       [--model NAME_OR_PATH] [--k 10] [--out DIR] [--questions FILE]
+
+The dataset's corpus is indexed once per model under ``eval/out/indexes/`` (incremental,
+so re-runs only search). Writes ``report.json``, a TREC run file per mode and per-query
+results (rank of the first relevant hit) under ``--out`` (default ``eval/out/<dataset>/<split>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+from rag import DEFAULT_MODEL, build_index, load_index
+from rag.index import MODES, SearchSettings
+
+from . import datasets
+from .metrics import METRICS, abstention, evaluate, first_relevant_rank
+
+HIT_DEPTH = 5  # hits fetched per wanted result, so article-level de-duplication still fills k
+
+
+def index_dir(dataset: str, model: str) -> Path:
+    """Where a dataset's index for ``model`` lives."""
+    return datasets.OUT / "indexes" / f"{dataset}-{re.sub(r'[^A-Za-z0-9]+', '-', model).strip('-')}"
+
+
+def open_dataset_index(data: datasets.Dataset, model: str, *, progress: bool = True,
+                       settings: SearchSettings | None = None):
+    """Build or update the dataset's index, then load it."""
+    folder = index_dir(data.name, model)
+    report = build_index(data.corpus_dir, folder, model=model, progress=progress, lock_timeout=3600)
+    if report.changed_anything:
+        print(report.summary().splitlines()[0], file=sys.stderr)
+    return load_index(folder, settings=settings)
+
+
+def rank_ids(index, data: datasets.Dataset, query: str, mode: str, k: int) -> tuple[list[str], list]:
+    """Judged-id ranking (de-duplicated, best hit per id) and the raw hits for one query."""
+    hits = index.search(query, k=k * HIT_DEPTH, mode=mode)
+    ids: list[str] = []
+    for hit in hits:
+        key = data.doc_key(hit)
+        if key not in ids:
+            ids.append(key)
+    return ids[:k], hits
+
+
+def score_split(index, data: datasets.Dataset, split: str, modes: list[str], k: int = 10) -> dict:
+    """Metrics per mode (and per category), per-query records and TREC lines."""
+    qids = data.split_ids(split)
+    qrels = data.qrels[split]
+    answerable = {q: data.info[q].get("answerable", True) for q in qids}
+    results = {}
+    for mode in modes:
+        rankings, per_query, trec, abstained = {}, [], [], {}
+        started = time.perf_counter()
+        for qid in qids:
+            ids, hits = rank_ids(index, data, data.queries[qid], mode, k)
+            rankings[qid] = ids
+            confidence = index.confidence(hits)
+            abstained[qid] = confidence is not None and confidence < index.settings.abstain_below
+            relevant = qrels.get(qid, {})
+            per_query.append({"qid": qid, "query": data.queries[qid],
+                              "category": data.info[qid].get("category"),
+                              "answerable": answerable[qid], "confidence": confidence,
+                              "abstained": abstained[qid], "relevant": sorted(relevant),
+                              "first_relevant_rank": first_relevant_rank(ids, relevant), "top": ids[:5]})
+            trec += [f"{qid} Q0 {doc} {rank} {1.0 / rank:.6f} {mode}" for rank, doc in enumerate(ids, 1)]
+        seconds = time.perf_counter() - started
+        metrics = evaluate(qrels, rankings)
+        by_category = {}
+        for category in sorted({data.info[q].get("category", "") for q in qids}):
+            members = {q: qrels[q] for q in qids if data.info[q].get("category") == category and q in qrels}
+            if members:
+                by_category[category] = {"n": len(members), **evaluate(members, rankings)}
+        entry = {"metrics": metrics, "by_category": by_category, "queries": len(qids),
+                 "judged": sum(1 for q in qids if q in qrels), "seconds": round(seconds, 2),
+                 "per_query": per_query, "trec": trec}
+        if not all(answerable.values()) and mode != "bm25":
+            entry["abstention"] = {"threshold": index.settings.abstain_below,
+                                   **abstention(answerable, abstained)}
+        results[mode] = entry
+    return results
+
+
+def format_table(dataset: str, split: str, results: dict) -> str:
+    """Markdown table of metrics per mode."""
+    has_abstention = any("abstention" in r for r in results.values())
+    head = ["mode", *METRICS] + (["abst. P", "abst. R"] if has_abstention else [])
+    lines = [f"{dataset} / {split}", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for mode, result in results.items():
+        row = [mode] + [f"{result['metrics'][m]:.3f}" for m in METRICS]
+        if has_abstention:
+            ab = result.get("abstention")
+            row += [f"{ab['abstain_precision']:.2f}", f"{ab['abstain_recall']:.2f}"] if ab else ["–", "–"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def write_reports(out: Path, dataset: str, split: str, model: str, results: dict, extra: dict) -> None:
+    """``report.json``, ``run-<mode>.trec`` and ``per-query-<mode>.jsonl`` under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"dataset": dataset, "split": split, "model": model, **extra,
+              "modes": {m: {k: v for k, v in r.items() if k not in ("per_query", "trec")}
+                        for m, r in results.items()}}
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    for mode, result in results.items():
+        (out / f"run-{mode}.trec").write_text("\n".join(result["trec"]) + "\n", "utf-8")
+        with open(out / f"per-query-{mode}.jsonl", "w", encoding="utf-8") as handle:
+            for row in result["per_query"]:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Argument parser of ``python -m eval.run``."""
+    parser = argparse.ArgumentParser(prog="python -m eval.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", required=True, choices=datasets.NAMES, help="Dataset to score.")
+    parser.add_argument("--split", default="dev", help="Split to score: dev or test (default: dev).")
+    parser.add_argument("--modes", default="bm25,dense,hybrid",
+                        help="Comma-separated retrieval modes (default: bm25,dense,hybrid).")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"Embedding model (default: {DEFAULT_MODEL}).")
+    parser.add_argument("--k", type=int, default=10, help="Ranking depth scored (default: 10).")
+    parser.add_argument("--out", type=Path, help="Report folder (default: eval/out/<dataset>/<split>).")
+    parser.add_argument("--questions", type=Path,
+                        help="alqac2023 only: a question file in train.json's format (default: train.json).")
+    parser.add_argument("--no-choices", action="store_true",
+                        help="alqac2023 only: do not append multiple-choice options to questions.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation; exit code 2 when the dataset's data is absent."""
+    args = build_parser().parse_args(argv)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        print(f"error: unknown mode(s) {unknown}; expected {MODES}", file=sys.stderr)
+        return 1
+    kwargs = {}
+    if args.dataset == "alqac2023":
+        kwargs = {"questions": args.questions, "split": args.split, "with_choices": not args.no_choices}
+    try:
+        data = datasets.load(args.dataset, **kwargs)
+    except datasets.DatasetUnavailable as exc:
+        print(f"skipped: {exc}", file=sys.stderr)
+        return 2
+    index = open_dataset_index(data, args.model)
+    results = score_split(index, data, args.split, modes, k=args.k)
+    out = args.out or datasets.OUT / args.dataset / args.split
+    write_reports(out, args.dataset, args.split, args.model, results, data.extra)
+    print(format_table(args.dataset, args.split, results))
+    print(f"\nreports in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

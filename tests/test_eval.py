@@ -1,0 +1,84 @@
+"""Metric plumbing pinned on a hand-computed fixture, and the eval runner on a tiny dataset."""
+
+import json
+import math
+
+import pytest
+from conftest import FOUNDING
+from fake_encoder import KeywordEncoder
+
+from eval import datasets
+from eval.metrics import abstention, evaluate, first_relevant_rank
+from rag import build_index, load_index
+
+QRELS = {"q1": {"a": 1}, "q2": {"b": 1, "c": 1}, "q3": {}}
+RANKINGS = {"q1": ["x", "a"], "q2": ["b", "y", "c"], "q3": ["z"]}
+
+
+def test_metrics_match_hand_computation():
+    scores = evaluate(QRELS, RANKINGS)
+    ndcg_q1 = 1 / math.log2(3)
+    ndcg_q2 = (1 + 1 / math.log2(4)) / (1 + 1 / math.log2(3))
+    assert scores["recall@1"] == pytest.approx(0.25, abs=1e-4)  # q1: 0, q2: 1 of 2
+    assert scores["recall@5"] == pytest.approx(1.0)
+    assert scores["mrr@10"] == pytest.approx(0.75, abs=1e-4)  # q1: 1/2, q2: 1
+    assert scores["ndcg@10"] == pytest.approx((ndcg_q1 + ndcg_q2) / 2, abs=1e-4)
+
+
+def test_a_judged_query_with_no_hits_scores_zero():
+    scores = evaluate({"q1": {"a": 1}, "q2": {"b": 1}}, {"q1": ["a"], "q2": []})
+    assert scores["recall@10"] == pytest.approx(0.5) and scores["mrr@10"] == pytest.approx(0.5)
+
+
+def test_first_relevant_rank_and_abstention():
+    assert first_relevant_rank(["x", "y", "a"], {"a": 2}) == 3
+    assert first_relevant_rank(["x"], {"a": 2}) is None
+    result = abstention({"q1": True, "q2": False, "q3": False, "q4": True},
+                        {"q1": True, "q2": True, "q3": False, "q4": False})
+    assert result == {"abstain_precision": 0.5, "abstain_recall": 0.5, "false_abstain_rate": 0.5}
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("Người nghiện ma túy bị xử lý hành chính, đúng hay sai?", "Người nghiện ma túy bị xử lý hành chính"),
+    ("Các loại dịch vụ du lịch khác bao gồm điều nào dưới đây? Chọn câu trả lời đúng nhất.",
+     "Các loại dịch vụ du lịch khác bao gồm điều nào dưới đây?"),
+])
+def test_quiz_wrappers_are_removed(raw, clean):
+    assert datasets.clean_question(raw) == clean
+
+
+def test_choices_are_appended_without_generic_ones():
+    text = datasets.clean_question("Cây có chứa chất ma túy là cây gì?",
+                                   {"A": "Cây thuốc phiện", "B": "Cây dừa", "D": "Cả A, B, C đều đúng"})
+    assert text == "Cây có chứa chất ma túy là cây gì? Cây thuốc phiện Cây dừa"
+    assert datasets.clean_question("Cây gì?", {"A": "Cây dừa"}, with_choices=False) == "Cây gì?"
+
+
+def test_runner_scores_a_tiny_dataset(tmp_path):
+    from eval.run import format_table, score_split, write_reports
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / FOUNDING.name).write_bytes(FOUNDING.read_bytes())
+    build_index(corpus, tmp_path / "index", embedder=KeywordEncoder())
+    index = load_index(tmp_path / "index", embedder=KeywordEncoder())
+    queries = {"t1": "nhiệm vụ chống khai thác IUU", "t2": "chương trình OCOP",
+               "t3": "giá vé máy bay đi Paris tháng sau"}
+    info = {"t1": {"split": "dev", "category": "acronym", "answerable": True},
+            "t2": {"split": "dev", "category": "acronym", "answerable": True},
+            "t3": {"split": "dev", "category": "absent", "answerable": False}}
+    qrels = {"dev": {"t1": {f"{FOUNDING.name}#II.2.6": 2}, "t2": {f"{FOUNDING.name}#II.2.3": 2}}}
+    data = datasets.Dataset("tiny", corpus, queries, info, qrels, doc_key=lambda h: h.clause_id,
+                            work_dir=tmp_path)
+    results = score_split(index, data, "dev", ["bm25", "hybrid"], k=10)
+    assert results["bm25"]["metrics"]["recall@10"] == 1.0
+    assert results["hybrid"]["metrics"]["mrr@10"] > 0.5
+    assert "abstention" in results["hybrid"] and "abstention" not in results["bm25"]
+    ranks = {row["qid"]: row["first_relevant_rank"] for row in results["hybrid"]["per_query"]}
+    assert ranks["t1"] == 1 and ranks["t3"] is None
+    write_reports(tmp_path / "out", "tiny", "dev", "fake", results, {})
+    report = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
+    assert report["modes"]["bm25"]["metrics"]["recall@10"] == 1.0
+    first = (tmp_path / "out" / "run-hybrid.trec").read_text("utf-8").splitlines()[0].split()
+    assert first[:4] == ["t1", "Q0", f"{FOUNDING.name}#II.2.6", "1"]
+    assert "| hybrid |" in format_table("tiny", "dev", results)
