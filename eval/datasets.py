@@ -164,7 +164,8 @@ def alqac2023(questions: Path | None = None, *, split: str = "dev", with_choices
         if not path.is_file() or path.read_text("utf-8") != document:  # keep mtimes for incremental builds
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(document, encoding="utf-8")
-        corpus_rows.append({"_id": key, "title": f"{law} Điều {number}. {title.strip()}", "text": body.strip()})
+        corpus_rows.append({"_id": key, "title": f"{law} Điều {number}. {title.strip()}",
+                            "text": body.strip()})
     queries, info, qrels = {}, {}, {split: {}}
     for row in json.loads(Path(questions).read_text("utf-8")):
         qid = str(row["question_id"])

@@ -1,0 +1,87 @@
+"""Re-run the pinned evaluations and fail on a regression (pyserini ``2cr`` style).
+
+Usage:
+    python -m eval.check [--only party-gold,alqac2023] [--tolerance 0.02] [--update]
+
+``eval/expected.json`` pins, per dataset / split / mode, the metrics of the current
+default configuration. A metric more than the tolerance below its pin is a regression
+(exit code 1). Better scores pass and are reported so the pins can be raised with
+``--update``. Datasets whose data is absent are skipped with a message (exit code 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rag import DEFAULT_MODEL
+
+from . import datasets
+from .run import open_dataset_index, score_split
+
+EXPECTED = Path(__file__).resolve().parent / "expected.json"
+
+
+def compare(expected: dict[str, float], actual: dict[str, float], tolerance: float) -> list[str]:
+    """Messages for every metric that fell more than ``tolerance`` below its pin."""
+    return [f"{name}: {actual.get(name, 0.0):.4f} < pinned {value:.4f} - {tolerance}"
+            for name, value in expected.items() if actual.get(name, 0.0) < value - tolerance]
+
+
+def _flatten(result: dict) -> dict[str, float]:
+    flat = dict(result["metrics"])
+    for key in ("abstain_precision", "abstain_recall"):
+        if key in result.get("abstention", {}):
+            flat[key] = result["abstention"][key]
+    return flat
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every pinned evaluation; exit 1 on a regression."""
+    parser = argparse.ArgumentParser(prog="python -m eval.check", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help="Comma-separated datasets to check (default: all pinned).")
+    parser.add_argument("--tolerance", type=float,
+                        help="Allowed drop below a pin (default: the file's tolerance).")
+    parser.add_argument("--update", action="store_true", help="Write the measured scores as the new pins.")
+    parser.add_argument("--expected", type=Path, default=EXPECTED,
+                        help="Pin file (default: eval/expected.json).")
+    args = parser.parse_args(argv)
+    pins = json.loads(args.expected.read_text("utf-8"))
+    tolerance = args.tolerance if args.tolerance is not None else pins.get("tolerance", 0.02)
+    only = set(args.only.split(",")) if args.only else None
+    failures, loaded = [], {}
+    for entry in pins["runs"]:
+        name, split = entry["dataset"], entry["split"]
+        if only and name not in only:
+            continue
+        try:
+            data = datasets.load(name, **({"split": split} if name == "alqac2023" else {}))
+        except datasets.DatasetUnavailable as exc:
+            print(f"skipped {name}/{split}: {exc}")
+            continue
+        if name not in loaded:
+            loaded[name] = open_dataset_index(data, pins.get("model", DEFAULT_MODEL), progress=False)
+        results = score_split(loaded[name], data, split, list(entry["modes"]))
+        for mode, expected in entry["modes"].items():
+            actual = _flatten(results[mode])
+            problems = compare(expected, actual, tolerance)
+            better = [k for k, v in expected.items() if actual.get(k, 0.0) > v + tolerance]
+            status = "REGRESSION" if problems else ("better" if better else "ok")
+            shown = " ".join(f"{k}={actual.get(k, 0.0):.3f}" for k in expected)
+            print(f"{status:<10} {name}/{split}/{mode}: {shown}")
+            failures += [f"{name}/{split}/{mode} {p}" for p in problems]
+            if args.update:
+                entry["modes"][mode] = {k: actual[k] for k in expected if k in actual}
+    if args.update:
+        args.expected.write_text(json.dumps(pins, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        print(f"pins written to {args.expected}")
+        return 0
+    for failure in failures:
+        print(f"regression: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
