@@ -1,7 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make app    create .venv, install, then start the web app on the bundled corpus
 #   make test   create .venv, install, then run the whole test suite (what CI runs)
-# Other targets: make bench, make lint, make test-fast.
+# Other targets: make eval, make eval-check, make bench, make lint, make test-fast.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 
-.PHONY: install app test test-fast bench lint
+.PHONY: install app test test-fast eval eval-check bench lint
 
 install: $(STAMP)
 
@@ -34,8 +34,15 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow"
 
+eval: $(STAMP)
+	$(PY) -m eval.run --dataset party-gold --split dev
+	$(PY) -m eval.run --dataset alqac2023
+
+eval-check: $(STAMP)
+	$(PY) -m eval.check
+
 bench: $(STAMP)
-	$(PY) -m eval.bench_embedding
+	$(PY) -m eval.bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

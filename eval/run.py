@@ -12,6 +12,7 @@ results (rank of the first relevant hit) under ``--out`` (default ``eval/out/<da
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -20,23 +21,29 @@ from pathlib import Path
 
 from rag import DEFAULT_MODEL, build_index, load_index
 from rag.index import MODES, SearchSettings
+from rag.indexing import CONTEXTS, DEFAULT_CONTEXT
 
 from . import datasets
 from .metrics import METRICS, abstention, evaluate, first_relevant_rank
 
 HIT_DEPTH = 5  # hits fetched per wanted result, so article-level de-duplication still fills k
+ANSWER_CLAUSES = 5  # clauses an answer cites (Index.answer default); abstention looks at these
 
 
-def index_dir(dataset: str, model: str) -> Path:
-    """Where a dataset's index for ``model`` lives."""
-    return datasets.OUT / "indexes" / f"{dataset}-{re.sub(r'[^A-Za-z0-9]+', '-', model).strip('-')}"
+def index_dir(dataset: str, model: str, context: str = DEFAULT_CONTEXT) -> Path:
+    """Where a dataset's index for ``model`` (and a non-default embedding context) lives."""
+    name = f"{dataset}-{re.sub(r'[^A-Za-z0-9]+', '-', model).strip('-')}"
+    if context != DEFAULT_CONTEXT:
+        name += f"-{re.sub(r'[^A-Za-z0-9]+', '-', context)}"
+    return datasets.OUT / "indexes" / name
 
 
 def open_dataset_index(data: datasets.Dataset, model: str, *, progress: bool = True,
-                       settings: SearchSettings | None = None):
+                       settings: SearchSettings | None = None, context: str = DEFAULT_CONTEXT):
     """Build or update the dataset's index, then load it."""
-    folder = index_dir(data.name, model)
-    report = build_index(data.corpus_dir, folder, model=model, progress=progress, lock_timeout=3600)
+    folder = index_dir(data.name, model, context)
+    report = build_index(data.corpus_dir, folder, model=model, progress=progress, lock_timeout=3600,
+                         context=context)
     if report.changed_anything:
         print(report.summary().splitlines()[0], file=sys.stderr)
     return load_index(folder, settings=settings)
@@ -65,7 +72,7 @@ def score_split(index, data: datasets.Dataset, split: str, modes: list[str], k: 
         for qid in qids:
             ids, hits = rank_ids(index, data, data.queries[qid], mode, k)
             rankings[qid] = ids
-            confidence = index.confidence(hits)
+            confidence = index.confidence(hits[:ANSWER_CLAUSES], data.queries[qid])
             abstained[qid] = confidence is not None and confidence < index.settings.abstain_below
             relevant = qrels.get(qid, {})
             per_query.append({"qid": qid, "query": data.queries[qid],
@@ -89,6 +96,18 @@ def score_split(index, data: datasets.Dataset, split: str, modes: list[str], k: 
                                    **abstention(answerable, abstained)}
         results[mode] = entry
     return results
+
+
+def parse_settings(pairs: list[str]) -> SearchSettings:
+    """``SearchSettings`` with ``NAME=VALUE`` overrides (values typed like the defaults)."""
+    defaults = SearchSettings()
+    values = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not hasattr(defaults, name):
+            raise ValueError(f"bad --set {pair!r}; settings: {', '.join(dataclasses.asdict(defaults))}")
+        values[name] = type(getattr(defaults, name))(raw)
+    return dataclasses.replace(defaults, **values)
 
 
 def format_table(dataset: str, split: str, results: dict) -> str:
@@ -131,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="Report folder (default: eval/out/<dataset>/<split>).")
     parser.add_argument("--questions", type=Path,
                         help="alqac2023 only: a question file in train.json's format (default: train.json).")
+    parser.add_argument("--context", choices=CONTEXTS, default=DEFAULT_CONTEXT,
+                        help=f"What precedes each clause when embedding (default: {DEFAULT_CONTEXT}); "
+                             "another value builds a separate index.")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="Override a search setting (rag.index.SearchSettings), e.g. "
+                             "--set lexical_weight=2 --set fusion=linear; repeatable.")
     parser.add_argument("--no-choices", action="store_true",
                         help="alqac2023 only: do not append multiple-choice options to questions.")
     return parser
@@ -152,10 +177,16 @@ def main(argv: list[str] | None = None) -> int:
     except datasets.DatasetUnavailable as exc:
         print(f"skipped: {exc}", file=sys.stderr)
         return 2
-    index = open_dataset_index(data, args.model)
+    try:
+        settings = parse_settings(args.set)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    index = open_dataset_index(data, args.model, settings=settings, context=args.context)
     results = score_split(index, data, args.split, modes, k=args.k)
     out = args.out or datasets.OUT / args.dataset / args.split
-    write_reports(out, args.dataset, args.split, args.model, results, data.extra)
+    write_reports(out, args.dataset, args.split, args.model, results,
+                  {**data.extra, "context": args.context, "settings": dataclasses.asdict(settings)})
     print(format_table(args.dataset, args.split, results))
     print(f"\nreports in {out}")
     return 0

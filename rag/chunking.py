@@ -18,6 +18,8 @@ from .layout import Paragraph
 from .numbering import Marker, parse_marker
 from .records import Clause
 
+# Bumped whenever clause boundaries or paths change, so existing indexes are rebuilt.
+CHUNKER_VERSION = 2
 DEFAULT_MAX_CHARS = 1200  # ~400 XLM-R tokens of Vietnamese: one clause fits the 512-token window
 HEADING_CHARS = 160
 
@@ -90,15 +92,20 @@ def _heading(text: str) -> str:
 def split_long(text: str, max_chars: int) -> list[str]:
     """Split ``text`` at sentence boundaries into pieces of at most ~``max_chars`` characters.
 
-    A single sentence longer than ``max_chars`` stays whole (it is never cut mid-sentence).
+    A sentence up to twice ``max_chars`` stays whole. Longer "sentences" (tables and lists
+    without full stops, which would be truncated by the encoder) are cut at ``;``, ``|``
+    or line breaks, and as a last resort between words.
     """
     if len(text) <= max_chars:
         return [text]
     from .vietnamese import sentences
 
+    pieces: list[str] = []
+    for sentence in sentences(text):
+        pieces.extend([sentence] if len(sentence) <= 2 * max_chars else _cut(sentence, max_chars))
     parts: list[str] = []
     current = ""
-    for sentence in sentences(text):
+    for sentence in pieces:
         if current and len(current) + 1 + len(sentence) > max_chars:
             parts.append(current)
             current = sentence
@@ -107,6 +114,19 @@ def split_long(text: str, max_chars: int) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+def _cut(sentence: str, max_chars: int) -> list[str]:
+    out: list[str] = []
+    for piece in re.split(r"(?<=[;|\n])\s*", sentence):
+        while len(piece) > max_chars:
+            cut = piece.rfind(" ", 0, max_chars)
+            cut = cut if cut > max_chars // 2 else max_chars
+            out.append(piece[:cut].strip())
+            piece = piece[cut:].strip()
+        if piece.strip():
+            out.append(piece.strip())
+    return out
 
 
 def build_clauses(doc_id: str, text: str, paras: list[Paragraph], *,

@@ -7,6 +7,8 @@ Usage:
     rag search "QUERY" [--index DIR] [-k 10] [--year-from Y] [--year-to Y] [--type T] [--issuer S]
                [--mode hybrid|dense|bm25] [--json]
     rag search --queries-file FILE [...]      (one JSON object per line)
+    rag ask "QUESTION" [--index DIR] [-k 5] [filters] [--json]
+    rag serve [app flags]                     (the web app, as python app_gradio.py)
 
 The work is done by the pipeline modules (ingest, indexing, index); this module only
 parses flags and prints.
@@ -173,6 +175,51 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ask(args: argparse.Namespace) -> int:
+    from .answer import format_answer
+    from .embedding import ModelNotAvailableError
+    from .index import IndexNotFoundError, ModelMismatchError, load_index
+
+    try:
+        index = load_index(args.index)
+        answer = index.answer(args.question, k=args.k, year_from=args.year_from, year_to=args.year_to,
+                              doc_type=args.type, issuer=args.issuer)
+    except (IndexNotFoundError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (ModelMismatchError, ModelNotAvailableError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import runpy
+
+    app = Path(__file__).resolve().parent.parent / "app_gradio.py"
+    if not app.is_file():
+        print(f"error: the web app {app} is not here; run it from the project checkout", file=sys.stderr)
+        return 1
+    sys.argv = [str(app), *args.app_args]
+    runpy.run_path(str(app), run_name="__main__")
+    return 0
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index", type=Path, metavar="DIR",
+                        help="Index directory (default: $RAG_INDEX or ./index).")
+    parser.add_argument("--year-from", type=int, metavar="Y", help="Only documents from year Y on.")
+    parser.add_argument("--year-to", type=int, metavar="Y", help="Only documents up to year Y.")
+    parser.add_argument("--type", metavar="T",
+                        help="Only this document type, e.g. 'Nghị quyết' (case and accents ignored).")
+    parser.add_argument("--issuer", metavar="S",
+                        help="Only issuers containing S, e.g. 'Đức Phổ' (case and accents ignored).")
+
+
 def _add_index_commands(commands) -> None:
     index = commands.add_parser(
         "index", help="Build or update the search index of a corpus folder.",
@@ -206,19 +253,34 @@ def _add_index_commands(commands) -> None:
     search.add_argument("query", nargs="?", metavar="QUERY", help="The question or keywords.")
     search.add_argument("--queries-file", type=Path, metavar="FILE",
                         help="Run every line of FILE as a query; prints one JSON object per line.")
-    search.add_argument("--index", type=Path, metavar="DIR",
-                        help="Index directory (default: $RAG_INDEX or ./index).")
     search.add_argument("-k", "--k", type=int, default=10, help="Number of clauses to return (default: 10).")
-    search.add_argument("--year-from", type=int, metavar="Y", help="Only documents from year Y on.")
-    search.add_argument("--year-to", type=int, metavar="Y", help="Only documents up to year Y.")
-    search.add_argument("--type", metavar="T",
-                        help="Only this document type, e.g. 'Nghị quyết' (case and accents ignored).")
-    search.add_argument("--issuer", metavar="S",
-                        help="Only issuers containing S, e.g. 'Đức Phổ' (case and accents ignored).")
+    _add_filters(search)
     search.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid",
                         help="Retrieval mode (default: hybrid).")
     search.add_argument("--json", action="store_true", help="Print a JSON list of hits instead of a table.")
     search.set_defaults(func=_search)
+
+    ask = commands.add_parser(
+        "ask", help="Answer a question with the clauses that say it, cited by document and clause path.",
+        description="Extractive answer: the best clauses grouped by document, cited as type, number, "
+                    "issuer, date and clause path, or a plain statement that the documents do not "
+                    "contain the answer.",
+    )
+    ask.add_argument("question", metavar="QUESTION", help="The question, in Vietnamese or English.")
+    ask.add_argument("-k", "--k", type=int, default=5, help="Clauses cited at most (default: 5).")
+    _add_filters(ask)
+    ask.add_argument("--json", action="store_true",
+                     help="Print the answer as JSON (lead, confidence, every citation with its clause "
+                          "id and path).")
+    ask.set_defaults(func=_ask)
+
+    serve = commands.add_parser(
+        "serve", help="Start the web app (same as python app_gradio.py; see rag serve -- --help).",
+        description="Start the web app. Everything after the command is passed to app_gradio.py.",
+    )
+    serve.add_argument("app_args", nargs=argparse.REMAINDER, metavar="APP_ARGS",
+                       help="Flags for the app: --corpus, --index, --host, --port, --model.")
+    serve.set_defaults(func=_serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

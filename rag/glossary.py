@@ -124,3 +124,62 @@ def load_glossary(*extra_files: str | Path) -> Glossary:
     paths = [p for p in os.environ.get("RAG_GLOSSARY", "").split(os.pathsep) if p]
     paths.extend(str(p) for p in extra_files)
     return _load(tuple(paths))
+
+
+class Lexicon:
+    """English → Vietnamese term list: adds the Vietnamese wording of English terms to a query.
+
+    Longer phrases win ("science and technology" before "science"); plurals match.
+    """
+
+    def __init__(self, entries: list[Entry]) -> None:
+        by_phrase = {e.acronym.lower(): e for e in entries}
+        self.entries = sorted(by_phrase.values(), key=lambda e: len(e.acronym), reverse=True)
+        self._patterns = [
+            re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, e.acronym.split())) + r"(?:s|es)?(?!\w)",
+                       re.IGNORECASE)
+            for e in self.entries
+        ]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def find(self, query: str) -> list[Entry]:
+        """Entries found in ``query`` (non-overlapping, longest first), in order of appearance."""
+        taken: list[tuple[int, int]] = []
+        found: list[tuple[int, Entry]] = []
+        for entry, pattern in zip(self.entries, self._patterns, strict=True):
+            for match in pattern.finditer(query):
+                if any(match.start() < end and start < match.end() for start, end in taken):
+                    continue
+                taken.append(match.span())
+                found.append((match.start(), entry))
+        ordered, seen = [], set()
+        for _, entry in sorted(found, key=lambda item: item[0]):
+            if entry.expansion not in seen:
+                seen.add(entry.expansion)
+                ordered.append(entry)
+        return ordered
+
+    def expand(self, query: str) -> str:
+        """``query`` followed by the Vietnamese wording of the English terms it contains."""
+        extra = [e.expansion for e in self.find(query)]
+        return f"{query} ({'; '.join(extra)})" if extra else query
+
+
+BUNDLED_LEXICON = Path(__file__).with_name("data") / "en_vi.tsv"
+
+
+@lru_cache(maxsize=8)
+def _load_lexicon(extra: tuple[str, ...]) -> Lexicon:
+    entries = read_entries(BUNDLED_LEXICON)
+    for path in extra:
+        entries.extend(read_entries(path))
+    return Lexicon(entries)
+
+
+def load_lexicon(*extra_files: str | Path) -> Lexicon:
+    """The bundled English → Vietnamese terms plus ``$RAG_EN_VI`` and ``extra_files``."""
+    paths = [p for p in os.environ.get("RAG_EN_VI", "").split(os.pathsep) if p]
+    paths.extend(str(p) for p in extra_files)
+    return _load_lexicon(tuple(paths))

@@ -22,15 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from . import store
-from .chunking import DEFAULT_MAX_CHARS
+from .chunking import CHUNKER_VERSION, DEFAULT_MAX_CHARS
 from .dense import Dense
+from .diacritics import Restorer
 from .ingest import iter_files, load_overrides, read_document
 from .lexical import DEFAULT_PARAMS, Lexical, tokenize
 from .reading import DEFAULT_MAX_BYTES, ReadError
 from .records import Document
 
 FORMAT_VERSION = 1
-DEFAULT_CONTEXT = "headings"
+DEFAULT_CONTEXT = "title+headings"
 CONTEXTS = ("none", "headings", "title+headings")
 NORMALIZATION = ("NFC; control, zero-width and bidi characters removed; CRLF to LF; "
                  "horizontal whitespace collapsed (rag.text.normalize_text)")
@@ -122,7 +123,7 @@ def _write_jsonl(path: Path, rows) -> None:
 
 
 def _settings(max_chars: int, context: str, lexical: dict) -> dict:
-    return {"chunker": {"max_chars": max_chars, "context": context},
+    return {"chunker": {"version": CHUNKER_VERSION, "max_chars": max_chars, "context": context},
             "lexical": {"scheme": lexical["scheme"]}}
 
 
@@ -298,6 +299,7 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
         _write_jsonl(workspace / "chunks.jsonl", chunk_rows)
         _write_jsonl(workspace / "tokens.jsonl", token_rows)
         _write_jsonl(workspace / "documents.jsonl", doc_rows)
+        Restorer.build(c["text"] for c in chunk_rows).save(workspace / "diacritics.json")
         info = embedder.info
         meta = {
             "format": FORMAT_VERSION,

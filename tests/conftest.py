@@ -51,3 +51,50 @@ def offline_env(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     return dict(os.environ)
+
+
+ARTIFACTS = Path(os.environ.get("RAG_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """The web app on a free port over a copy of the bundled corpus; yields its URL and corpus."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    work = tmp_path_factory.mktemp("app")
+    corpus = work / "corpus"
+    corpus.mkdir()
+    shutil.copy(FOUNDING, corpus / FOUNDING.name)
+    port = free_port()
+    log_path = work / "app.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app_gradio.py"), "--port", str(port),
+                             "--corpus", str(corpus), "--index", str(work / "index"), "--max-upload-mb", "1"],
+                            cwd=work, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            assert proc.poll() is None, log_path.read_text()
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(1)
+        else:
+            pytest.fail(f"app did not start within 300 s:\n{log_path.read_text()}")
+        yield {"url": f"http://127.0.0.1:{port}/", "corpus": corpus, "log": log_path}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()

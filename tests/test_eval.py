@@ -82,3 +82,13 @@ def test_runner_scores_a_tiny_dataset(tmp_path):
     first = (tmp_path / "out" / "run-hybrid.trec").read_text("utf-8").splitlines()[0].split()
     assert first[:4] == ["t1", "Q0", f"{FOUNDING.name}#II.2.6", "1"]
     assert "| hybrid |" in format_table("tiny", "dev", results)
+
+
+def test_check_flags_only_drops_beyond_tolerance():
+    from eval.check import compare
+
+    pins = {"mrr@10": 0.80, "recall@10": 0.90}
+    assert compare(pins, {"mrr@10": 0.79, "recall@10": 0.95}, 0.02) == []
+    problems = compare(pins, {"mrr@10": 0.70, "recall@10": 0.95}, 0.02)
+    assert len(problems) == 1 and problems[0].startswith("mrr@10")
+    assert compare(pins, {}, 0.02)  # a metric that disappeared is a regression

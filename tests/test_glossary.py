@@ -47,3 +47,24 @@ def test_malformed_line_reports_its_number(tmp_path):
     bad.write_text("IUU\tok\nNOTAB\n", encoding="utf-8")
     with pytest.raises(ValueError, match=":2:"):
         read_entries(bad)
+
+
+def test_english_lexicon_adds_vietnamese_wording():
+    from rag.glossary import load_lexicon
+
+    lexicon = load_lexicon()
+    assert len(lexicon) >= 100
+    text = lexicon.expand("How can Party members be struck off?")
+    assert "đảng viên" in text and "xóa tên" in text
+    text = lexicon.expand("science and technology budget")
+    assert "khoa học và công nghệ" in text and "(khoa học;" not in text  # the longest phrase wins
+    assert lexicon.expand("xin chào") == "xin chào"
+
+
+def test_user_lexicon_file(tmp_path, monkeypatch):
+    from rag.glossary import load_lexicon
+
+    extra = tmp_path / "en.tsv"
+    extra.write_text("militia\tdân quân tự vệ\n", encoding="utf-8")
+    monkeypatch.setenv("RAG_EN_VI", str(extra))
+    assert "dân quân tự vệ" in load_lexicon().expand("militia training")

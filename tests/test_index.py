@@ -247,3 +247,16 @@ def test_missing_index_says_how_to_build(tmp_path):
 
     with pytest.raises(IndexNotFoundError, match="rag index --corpus"):
         load_index(tmp_path / "nothing")
+
+
+def test_query_plans_by_language(corpus, tmp_path):
+    build_index(corpus, tmp_path / "index", embedder=KeywordEncoder())
+    index = load_index(tmp_path / "index", embedder=KeywordEncoder())
+    vi = index.plan("nhiệm vụ chống khai thác IUU")
+    assert vi.kind == "vi" and "bất hợp pháp" in vi.dense_text and not vi.accentless
+    plain = index.plan("chong khai thac hai san bat hop phap")
+    assert plain.kind == "accentless" and "chống khai thác hải sản" in plain.dense_text
+    english = index.plan("Which tasks concern IUU fishing?")
+    assert english.kind == "foreign" and "nhiệm vụ" in english.lexical_text
+    assert english.lexical_weight < vi.lexical_weight
+    assert (tmp_path / "index").joinpath(current_version(tmp_path / "index").name, "diacritics.json").exists()

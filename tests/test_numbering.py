@@ -74,3 +74,14 @@ def test_percentages_and_decimals_never_parse(whole, frac):
 def test_year_ranges_never_parse(a, b):
     assert parse_marker(f"{a} - {b}") is None
     assert parse_marker(f"{a}-{b} là giai đoạn") is None
+
+
+def test_split_long_cuts_tables_without_full_stops():
+    from rag.chunking import split_long
+
+    table = "Chỉ tiêu | Đơn vị | Giá trị; " * 400
+    parts = split_long(table, 1200)
+    assert len(parts) >= 9 and max(map(len, parts)) <= 1200
+    assert "".join(p.replace(" ", "") for p in parts) == table.replace(" ", "")
+    prose = "Đẩy mạnh chuyển đổi số trong các cơ quan đảng. " * 60
+    assert all(p.endswith(".") for p in split_long(prose, 1200))

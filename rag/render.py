@@ -1,0 +1,126 @@
+"""HTML and Markdown views of answers, hits and documents (no gradio here; the app shows them)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections import defaultdict
+
+from .answer import Answer, Citation, format_date
+from .records import Hit
+
+CSS = """
+.cite-card {border:1px solid #d0d7de; border-radius:8px; padding:10px 12px; margin:2px 0; text-align:left;
+            background:#fff; color:#1f2328; cursor:pointer}
+.cite-card .cite-label {font-weight:600; color:#8b0000; margin-bottom:4px}
+.cite-card .cite-text {font-size:0.92em; line-height:1.45}
+.cite-card .sent {background:#fff8c5}
+mark.hl {background:#ffd33d; padding:0 1px}
+.doc-view {max-height:640px; overflow-y:auto; padding:8px 14px; border:1px solid #d0d7de; border-radius:8px;
+           background:#fff; color:#1f2328}
+.doc-view .clause {padding:3px 6px; margin:2px 0; border-left:3px solid transparent; white-space:pre-wrap}
+.doc-view .clause .path {font-size:0.75em; color:#57606a; margin-right:6px}
+.doc-view .clause.selected {border-left-color:#8b0000; background:#fff3cd}
+.doc-view .plain {white-space:pre-wrap; color:#57606a}
+"""
+
+
+def _marked_html(text: str, spans, sentences=()) -> str:
+    """Escape ``text``, wrapping highlight spans in <mark> and key sentences in <span class=sent>."""
+    events = sorted([(a, 0, "<span class='sent'>") for a, _ in sentences] +
+                    [(b, 1, "</span>") for _, b in sentences] +
+                    [(a, 2, "<mark class='hl'>") for a, _ in spans] +
+                    [(b, -1, "</mark>") for _, b in spans])
+    out, last = [], 0
+    for position, _, tag in events:
+        out += [html.escape(text[last:position]), tag]
+        last = position
+    return "".join(out) + html.escape(text[last:])
+
+
+def citation_card(citation: Citation) -> str:
+    """One clickable citation card: label, then the clause with its matches marked."""
+    return (f"<div class='cite-card' data-clause='{html.escape(citation.clause_id, quote=True)}'>"
+            f"<div class='cite-label'>[{citation.rank}] {html.escape(citation.label)}</div>"
+            f"<div class='cite-text'>{_marked_html(citation.text, citation.highlights, citation.sentences)}"
+            f"</div></div>")
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat message: lead, then the citations grouped by document (matches in bold)."""
+    lines = [answer.lead, ""]
+    if answer.found:
+        for group in answer.groups:
+            lines.append(f"**{group.label}**")
+            for c in group.citations:
+                path = f"mục {c.path}" if answer.language == "vi" else f"clause {c.path}"
+                lines.append(f"- [{c.rank}] *{path}*: {' '.join(c.marked('**', '**').split())}")
+            lines.append("")
+    else:
+        heading = "Có thể liên quan:" if answer.language == "vi" else "Possibly related:"
+        lines.append(f"*{heading}*")
+        lines += [f"- [{c.rank}] {c.label}" for c in answer.related]
+    return "\n".join(lines).strip()
+
+
+HIT_COLUMNS = ["hạng", "điểm", "ngày", "loại", "số", "cơ quan ban hành", "mục", "nội dung", "tệp"]
+
+
+def hit_rows(hits: list[Hit]) -> list[list]:
+    """Table rows for the search tab."""
+    return [[h.rank, round(h.score, 4), h.date or "", h.doc_type or "", h.number or "", h.issuer or "",
+             h.path, " ".join(h.text.split()), h.source] for h in hits]
+
+
+def hits_csv(hits: list[Hit]) -> str:
+    """CSV export of hits (UTF-8 with BOM for spreadsheet programs)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["rank", "score", "dense_score", "bm25_score", "date", "year", "type", "number", "issuer",
+                     "title", "path", "text", "source", "chunk_id"])
+    for h in hits:
+        writer.writerow([h.rank, h.score, h.dense_score, h.bm25_score, h.date, h.year, h.doc_type, h.number,
+                         h.issuer, h.title, h.path, h.text, h.source, h.chunk_id])
+    return "\ufeff" + buffer.getvalue()
+
+
+def hits_by_year(hits: list[Hit]) -> str:
+    """Markdown of hits grouped by year, newest year first."""
+    by_year: dict[str, list[Hit]] = defaultdict(list)
+    for h in hits:
+        by_year[str(h.year) if h.year else "không rõ năm"].append(h)
+    lines = []
+    for year in sorted(by_year, reverse=True):
+        lines.append(f"### {year}")
+        for h in by_year[year]:
+            label = " ".join(p for p in (h.doc_type, h.number and f"số {h.number}", h.issuer) if p)
+            text = " ".join(h.text.split())
+            lines.append(f"- **{label}** ({format_date(h.date)}) — mục {h.path}: {text[:300]}"
+                         f"{'…' if len(text) > 300 else ''}")
+    return "\n".join(lines) or "_Không có kết quả._"
+
+
+def document_html(doc: dict, chunks: list[dict], selected: str | None = None) -> str:
+    """The whole document with one anchor per clause; the ``selected`` clause id is highlighted."""
+    text = doc.get("text") or ""
+    head = " · ".join(html.escape(str(v)) for v in (doc.get("doc_type"), doc.get("number"), doc.get("issuer"),
+                                                    format_date(doc.get("date"))) if v)
+    out = [f"<div class='doc-view' id='doc-view'><h3>{html.escape(doc.get('title') or doc['id'])}</h3>"
+           f"<p>{head}</p>"]
+    cursor = 0
+    for n, chunk in enumerate(sorted(chunks, key=lambda c: c["start"])):
+        start, end = max(chunk["start"], cursor), chunk["end"]
+        if start > cursor and text[cursor:start].strip():
+            out.append(f"<div class='plain'>{html.escape(text[cursor:start].strip())}</div>")
+        clause_id = f"{chunk['doc_id']}#{chunk['path']}"
+        classes = "clause selected" if selected and clause_id == selected else "clause"
+        anchor = html.escape(clause_id, quote=True)
+        out.append(f"<div class='{classes}' id='clause-{n}' data-clause='{anchor}'>"
+                   f"<span class='path'>{html.escape(chunk['path'])}</span>"
+                   f"{html.escape(text[start:end] if end > start else chunk['text'])}</div>")
+        cursor = max(cursor, end)
+    if text[cursor:].strip():
+        out.append(f"<div class='plain'>{html.escape(text[cursor:].strip())}</div>")
+    out.append("</div>")
+    return "".join(out)

@@ -1,0 +1,83 @@
+"""End to end in a real browser: Debian's chromium driven by Playwright (slow).
+
+Skipped only when /usr/bin/chromium or playwright is missing and RAG_REQUIRE_BROWSER is
+not set; `.ci/run` installs both and sets it, so CI always runs this test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from conftest import ARTIFACTS
+
+pytestmark = pytest.mark.slow
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("RAG_REQUIRE_BROWSER"):
+            raise
+        pytest.skip("playwright is not installed (pip install playwright)")
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("RAG_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing but RAG_REQUIRE_BROWSER is set")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_chat_citation_viewer_upload_and_search(app_server, browser, tmp_path):
+    from docx import Document
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(app_server["url"])
+    # Chat: the IUU question gives a citation card for II.2.6 with the matched words marked.
+    page.locator("#question textarea").fill("Which tasks concern IUU fishing?")
+    page.locator("#ask-button").click()
+    card = page.locator("#citations .cite-card").first
+    card.wait_for(timeout=120_000)
+    assert "II.2.6" in card.locator(".cite-label").inner_text()
+    assert "khai thác hải sản bất hợp pháp" in card.locator("mark.hl").all_inner_texts()
+    page.screenshot(path=str(ARTIFACTS / "browser-1-chat.png"), full_page=True)
+    # Clicking the card opens the document viewer at that clause.
+    card.click()
+    selected = page.locator("#viewer .clause.selected")
+    selected.wait_for(timeout=60_000)
+    assert selected.get_attribute("data-clause").endswith("#II.2.6")
+    assert "chống khai thác hải sản bất hợp pháp" in selected.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "browser-2-viewer.png"), full_page=True)
+    # Upload a .docx, then find one of its sentences through the search tab.
+    docx_path = tmp_path / "ke-hoach-chim-yen.docx"
+    doc = Document()
+    doc.add_paragraph("ĐẢNG ỦY XÃ PHỔ THẠNH")
+    doc.add_paragraph("KẾ HOẠCH")
+    doc.add_paragraph("1. Xây dựng mô hình nuôi chim yến trong nhà tại xã Phổ Thạnh trong năm 2025.")
+    doc.add_paragraph("2. Hỗ trợ hội viên nông dân tiếp cận vốn vay ưu đãi.")
+    doc.save(docx_path)
+    page.locator("#upload input[type=file]").set_input_files(str(docx_path))
+    page.locator("#upload-button").click()
+    page.locator("#upload-status", has_text="Đã thêm").wait_for(timeout=180_000)
+    assert (app_server["corpus"] / "uploads" / docx_path.name).exists()
+    page.get_by_role("tab", name="Tra cứu").click()
+    page.locator("#search-query textarea").fill("mô hình nuôi chim yến trong nhà")
+    page.locator("#search-button").click()
+    page.locator("#search-results", has_text="chim yến").wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "browser-3-search.png"), full_page=True)
+    # The same file again is refused as a duplicate.
+    page.get_by_role("tab", name="Văn bản").click()
+    page.locator("#upload input[type=file]").set_input_files(str(docx_path))
+    page.locator("#upload-button").click()
+    page.locator("#upload-status", has_text="Từ chối").wait_for(timeout=60_000)
+    page.close()
