@@ -64,7 +64,7 @@ class SearchSettings:
     rrf_k: int = 60
     depth: int = 100  # candidates taken from each side before fusion
     # Below this confidence the documents are taken not to contain the answer (calibrated on
-    # party-gold dev: abstains on 4 of 10 unanswerable questions, wrongly on 4 of 69 answerable).
+    # party-gold dev: abstains on 3 of 10 unanswerable questions, wrongly on 3 of 69 answerable).
     abstain_below: float = 0.87
     # Cross-lingual similarities run lower: median best cosine of answerable dev questions is
     # .909 for Vietnamese and .849 for English ones, so foreign queries get this much added.
