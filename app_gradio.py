@@ -27,7 +27,6 @@ from rag.convert import DEFAULT_MODEL
 from rag.embedding import Embedder
 from rag.index import Index, load_index
 from rag.indexing import build_index
-from rag.records import Hit
 from rag.render import (
     CSS,
     HIT_COLUMNS,
@@ -51,37 +50,13 @@ MODES = ["hybrid", "dense", "bm25"]
 DOC_COLUMNS = ["tệp", "loại", "số", "ngày", "cơ quan", "tiêu đề", "điều khoản"]
 
 
-def describe(hit: Hit) -> str:
-    """Short citation label for a hit's document: type, number, issuer and date when known."""
-    parts = [hit.doc_type or "Văn bản"]
-    if hit.number:
-        parts.append(f"số {hit.number}")
-    if hit.issuer:
-        parts.append(hit.issuer)
-    if hit.date:
-        parts.append(hit.date)
-    return " ".join(parts)
-
-
-def render(hits: list[Hit]) -> str:
-    """Format hits as Markdown, one citation per clause."""
-    if not hits:
-        return "_Nhập câu hỏi để tra cứu._"
-    lines = []
-    for hit in hits:
-        page = f", trang {hit.page}" if hit.page else ""
-        lines.append(f"**{hit.rank}. {describe(hit)} — mục {hit.path}{page}** (điểm {hit.score:.3f})\n\n"
-                     f"> {hit.text}\n")
-    return "\n".join(lines)
-
-
 class Library:
     """The corpus, its live index and the one writer that updates both (searches never wait)."""
 
-    def __init__(self, corpus: Path, index_dir: Path, model: str,
-                 max_upload: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, corpus: Path, index_dir: Path, model: str = DEFAULT_MODEL,
+                 max_upload: int = DEFAULT_MAX_BYTES, embedder=None) -> None:
         self.corpus, self.index_dir, self.max_upload = Path(corpus), Path(index_dir), max_upload
-        self.embedder = Embedder(model)
+        self.embedder = embedder or Embedder(model)
         self._writer = threading.Lock()
         self.index: Index = self._update(progress=True)
 

@@ -111,19 +111,22 @@ def read_entries(path: str | Path) -> list[Entry]:
     return entries
 
 
-@lru_cache(maxsize=8)
-def _load(extra: tuple[str, ...]) -> Glossary:
-    entries = read_entries(BUNDLED)
-    for path in extra:
+@lru_cache(maxsize=16)
+def _load(kind: type, files: tuple[str, ...]):
+    entries = []
+    for path in files:
         entries.extend(read_entries(path))
-    return Glossary(entries)
+    return kind(entries)
+
+
+def _files(bundled: Path, variable: str, extra_files) -> tuple[str, ...]:
+    paths = [str(bundled), *(p for p in os.environ.get(variable, "").split(os.pathsep) if p)]
+    return tuple(paths + [str(p) for p in extra_files])
 
 
 def load_glossary(*extra_files: str | Path) -> Glossary:
     """The bundled glossary plus ``$RAG_GLOSSARY`` and any ``extra_files`` (later files win)."""
-    paths = [p for p in os.environ.get("RAG_GLOSSARY", "").split(os.pathsep) if p]
-    paths.extend(str(p) for p in extra_files)
-    return _load(tuple(paths))
+    return _load(Glossary, _files(BUNDLED, "RAG_GLOSSARY", extra_files))
 
 
 class Lexicon:
@@ -170,16 +173,6 @@ class Lexicon:
 BUNDLED_LEXICON = Path(__file__).with_name("data") / "en_vi.tsv"
 
 
-@lru_cache(maxsize=8)
-def _load_lexicon(extra: tuple[str, ...]) -> Lexicon:
-    entries = read_entries(BUNDLED_LEXICON)
-    for path in extra:
-        entries.extend(read_entries(path))
-    return Lexicon(entries)
-
-
 def load_lexicon(*extra_files: str | Path) -> Lexicon:
     """The bundled English → Vietnamese terms plus ``$RAG_EN_VI`` and ``extra_files``."""
-    paths = [p for p in os.environ.get("RAG_EN_VI", "").split(os.pathsep) if p]
-    paths.extend(str(p) for p in extra_files)
-    return _load_lexicon(tuple(paths))
+    return _load(Lexicon, _files(BUNDLED_LEXICON, "RAG_EN_VI", extra_files))

@@ -25,10 +25,10 @@ from . import store
 from .chunking import CHUNKER_VERSION, DEFAULT_MAX_CHARS
 from .dense import Dense
 from .diacritics import Restorer
-from .ingest import iter_files, load_overrides, read_document
+from .ingest import iter_files, load_overrides, try_read, with_progress
 from .lexical import DEFAULT_PARAMS, Lexical, tokenize
-from .reading import DEFAULT_MAX_BYTES, ReadError
-from .records import Document
+from .reading import DEFAULT_MAX_BYTES
+from .records import Document, Rejection
 
 FORMAT_VERSION = 1
 DEFAULT_CONTEXT = "title+headings"
@@ -225,12 +225,8 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
         slots: list[tuple[int, int]] = []  # (position in chunk_rows, index in new_texts)
         files_meta: dict[str, dict] = {}
         read_start = time.perf_counter()
-        iterator = files
-        if progress:
-            from tqdm import tqdm
-
-            iterator = tqdm(files, desc="Reading", unit="file")
-        for path in iterator:
+        rejections: list[Rejection] = []
+        for path in with_progress(files, progress):
             rel = path.relative_to(corpus).as_posix()
             digest = file_hash(path, overrides.get(rel))
             if previous is not None and old_files.get(rel, {}).get("sha256") == digest \
@@ -245,14 +241,10 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
                 files_meta[rel] = old_files[rel]
                 continue
             (report.changed if rel in old_files else report.added).append(rel)
-            try:
-                doc = read_document(path, corpus, max_bytes=max_bytes, max_chars=max_chars,
-                                    overrides=overrides.get(rel))
-            except ReadError as exc:
-                report.rejected.append((rel, str(exc)))
-                continue
-            except Exception as exc:  # noqa: BLE001 - one bad file must not stop the build
-                report.rejected.append((rel, f"unexpected error: {type(exc).__name__}: {exc}"))
+            doc = try_read(path, corpus, rejections, max_bytes=max_bytes, max_chars=max_chars,
+                           overrides=overrides.get(rel))
+            if doc is None:
+                report.rejected.append((rejections[-1].source, rejections[-1].reason))
                 continue
             report.chars_read += len(doc.text)
             doc_row, clause_rows = _document_rows(doc, digest)

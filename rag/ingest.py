@@ -125,6 +125,27 @@ def iter_files(root: Path) -> Iterator[Path]:
     yield from sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+def with_progress(files: list[Path], progress: bool):
+    """``files``, wrapped in a tqdm "Reading" bar when ``progress``."""
+    if not progress:
+        return files
+    from tqdm import tqdm
+
+    return tqdm(files, desc="Reading", unit="file")
+
+
+def try_read(path: Path, root: Path, rejections: list[Rejection], **kwargs) -> Document | None:
+    """:func:`read_document`, or ``None`` with the reason appended to ``rejections``."""
+    rel = path.relative_to(root).as_posix()
+    try:
+        return read_document(path, root, **kwargs)
+    except ReadError as exc:
+        rejections.append(Rejection(rel, str(exc)))
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
+        rejections.append(Rejection(rel, f"unexpected error: {type(exc).__name__}: {exc}"))
+    return None
+
+
 def ingest_folder(root: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
                   max_chars: int = DEFAULT_MAX_CHARS, progress: bool = False) -> IngestResult:
     """Read every file under ``root``; rejected files are listed with their reason.
@@ -139,21 +160,11 @@ def ingest_folder(root: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
     files = list(iter_files(root))
     result = IngestResult()
     start = time.perf_counter()
-    iterator = files
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(files, desc="Reading", unit="file")
-    for path in iterator:
+    for path in with_progress(files, progress):
         rel = path.relative_to(root).as_posix()
-        try:
-            doc = read_document(path, root, max_bytes=max_bytes, max_chars=max_chars,
-                                overrides=overrides.get(rel))
-        except ReadError as exc:
-            result.rejections.append(Rejection(rel, str(exc)))
-            continue
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-            result.rejections.append(Rejection(rel, f"unexpected error: {type(exc).__name__}: {exc}"))
+        doc = try_read(path, root, result.rejections, max_bytes=max_bytes, max_chars=max_chars,
+                       overrides=overrides.get(rel))
+        if doc is None:
             continue
         result.documents.append(doc)
         result.chars += len(doc.text)

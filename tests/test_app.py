@@ -11,20 +11,6 @@ import pytest
 from conftest import ARTIFACTS, FOUNDING
 
 
-def test_render_cites_document_and_clause_path():
-    from app_gradio import render
-    from rag.records import Hit
-
-    hit = Hit(rank=1, score=0.8, dense_score=0.8, bm25_score=None, chunk_id="kl.txt#II.2.6", doc_id="kl.txt",
-              source="kl.txt", title=None, number=None, doc_type="Kết luận", issuer="Thị ủy Đức Phổ",
-              date="2024-10-11", year=2024, path="II.2.6", headings=(),
-              text="2.6. Tăng cường chống khai thác hải sản bất hợp pháp.", page=3)
-    text = render([hit])
-    assert text.startswith("**1. Kết luận Thị ủy Đức Phổ 2024-10-11 — mục II.2.6, trang 3**")
-    assert "khai thác hải sản bất hợp pháp" in text
-    assert render([]).startswith("_Nhập")
-
-
 @pytest.fixture(scope="module")
 def client(app_server):
     from gradio_client import Client
