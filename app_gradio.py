@@ -83,7 +83,12 @@ class Library:
                 stored.append(item.doc_id)
             if stored:
                 self.index = self._update()
-                rejected += [f"{s}: {r}" for s, r in self.last_report.rejected if s in stored]
+                # A stored file the pipeline could not read (scanned PDF…) is not kept.
+                for source, reason in self.last_report.rejected:
+                    if source in stored:
+                        stored.remove(source)
+                        rejected.append(f"{source}: {reason}")
+                        remove_document(self.corpus, source)
         return stored, rejected
 
     def delete(self, doc_id: str) -> None:

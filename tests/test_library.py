@@ -56,3 +56,18 @@ def test_login_pairs_from_the_environment(monkeypatch):
     assert _auth() is None
     monkeypatch.setenv("RAG_AUTH", "an:mật:khẩu, binh:pw2")
     assert _auth() == [("an", "mật:khẩu"), ("binh", "pw2")]
+
+
+def test_an_unreadable_upload_is_reported_and_not_kept(tmp_path):
+    from app_gradio import Library
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FOUNDING, corpus / FOUNDING.name)
+    lib = Library(corpus, tmp_path / "index", embedder=KeywordEncoder())
+    broken = tmp_path / "scan.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really a pdf")
+    stored, rejected = lib.add_files([(broken, "scan.pdf")])
+    assert stored == [] and len(rejected) == 1 and rejected[0].startswith("uploads/scan.pdf: ")
+    assert not (corpus / "uploads" / "scan.pdf").exists()
+    assert list(lib.index.doc_by_id) == [FOUNDING.name]
