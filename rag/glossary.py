@@ -36,6 +36,16 @@ class Entry:
     upper_only: bool = False
 
 
+def _in_order(found: list[tuple[int, Entry]]) -> list[Entry]:
+    """Entries by position in the query, each expansion once."""
+    ordered, seen = [], set()
+    for _, entry in sorted(found, key=lambda item: item[0]):
+        if entry.expansion not in seen:
+            seen.add(entry.expansion)
+            ordered.append(entry)
+    return ordered
+
+
 class Glossary:
     """A set of acronym entries compiled into two whole-word regular expressions."""
 
@@ -72,13 +82,7 @@ class Glossary:
                 entry = self._lookup.get(_key(match.group(0)))
                 if entry is not None:
                     found.append((match.start(), entry))
-        seen: set[str] = set()
-        ordered = []
-        for _, entry in sorted(found, key=lambda item: item[0]):
-            if entry.expansion not in seen:
-                seen.add(entry.expansion)
-                ordered.append(entry)
-        return ordered
+        return _in_order(found)
 
     def expand(self, query: str) -> str:
         """Return ``query`` followed by the expansions of its acronyms in parentheses.
@@ -157,12 +161,7 @@ class Lexicon:
                     continue
                 taken.append(match.span())
                 found.append((match.start(), entry))
-        ordered, seen = [], set()
-        for _, entry in sorted(found, key=lambda item: item[0]):
-            if entry.expansion not in seen:
-                seen.add(entry.expansion)
-                ordered.append(entry)
-        return ordered
+        return _in_order(found)
 
     def expand(self, query: str) -> str:
         """``query`` followed by the Vietnamese wording of the English terms it contains."""

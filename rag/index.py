@@ -203,11 +203,14 @@ class Index:
         query = normalize_query(query)
         if not query or k <= 0:
             return []
-        mask = self.mask(year_from=year_from, year_to=year_to, doc_type=doc_type, issuer=issuer,
-                         doc_id=doc_id)
+        filters = {"year_from": year_from, "year_to": year_to, "doc_type": doc_type, "issuer": issuer,
+                   "doc_id": doc_id}
+        return self._search(self.plan(query), k, mode, filters)
+
+    def _search(self, plan: QueryPlan, k: int, mode: str, filters: dict) -> list[Hit]:
+        mask = self.mask(**filters)
         if mask is not None and not mask.any():
             return []
-        plan = self.plan(query)
         depth = max(self.settings.depth, 3 * k)
         dense_side: dict[int, float] = {}
         lexical_side: dict[int, float] = {}
@@ -243,9 +246,9 @@ class Index:
             **filters: ``year_from``, ``year_to``, ``doc_type``, ``issuer``, ``doc_id`` as in
                 :meth:`search`.
         """
-        hits = self.search(question, k=k, **filters)
         query = normalize_query(question)
         plan = self.plan(query) if query else None
+        hits = self._search(plan, k, "hybrid", filters) if plan is not None and k > 0 else []
         language = "en" if plan is not None and plan.kind == "foreign" else "vi"
         match_text = f"{plan.lexical_text} {plan.dense_text}" if plan else query
         return compose(query, hits, confidence=self.confidence(hits, plan),
