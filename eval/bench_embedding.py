@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     texts = paragraphs()
     start = time.perf_counter()
-    embedder = Embedder(args.model, batch_size=args.batch_size)
+    embedder = Embedder(args.model, batch_size=args.batch_size, engine="sentence-transformers")
     load_s = time.perf_counter() - start
     results: dict = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),

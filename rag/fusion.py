@@ -47,6 +47,14 @@ def linear(dense: dict[int, float], lexical: dict[int, float], *, dense_weight: 
 METHODS = {"rrf": rrf, "linear": linear}
 
 
+def lift(ranked: list[tuple[int, float]], rows: set[int], amount: float) -> list[tuple[int, float]]:
+    """Add ``amount`` to the fused score of ``rows`` and re-sort (an extra, binary signal)."""
+    if not rows or not amount:
+        return ranked
+    lifted = [(row, score + amount if row in rows else score) for row, score in ranked]
+    return sorted(lifted, key=lambda item: (-item[1], item[0]))
+
+
 def fuse(method: str, dense: dict[int, float], lexical: dict[int, float],
          **weights) -> list[tuple[int, float]]:
     """Dispatch to :func:`rrf` or :func:`linear` by name."""

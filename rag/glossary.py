@@ -133,17 +133,20 @@ def load_glossary(*extra_files: str | Path) -> Glossary:
     return _load(Glossary, _files(BUNDLED, "RAG_GLOSSARY", extra_files))
 
 
+_INFLECTION = r"(?:s|es|d|ed|ing)?(?!\w)"  # "members", "exempted", "signing"
+
+
 class Lexicon:
     """English → Vietnamese term list: adds the Vietnamese wording of English terms to a query.
 
-    Longer phrases win ("science and technology" before "science"); plurals match.
+    Longer phrases win ("science and technology" before "science"); plurals and -ed/-ing forms match.
     """
 
     def __init__(self, entries: list[Entry]) -> None:
         by_phrase = {e.acronym.lower(): e for e in entries}
         self.entries = sorted(by_phrase.values(), key=lambda e: len(e.acronym), reverse=True)
         self._patterns = [
-            re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, e.acronym.split())) + r"(?:s|es)?(?!\w)",
+            re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, e.acronym.split())) + _INFLECTION,
                        re.IGNORECASE)
             for e in self.entries
         ]

@@ -26,10 +26,11 @@ from . import vietnamese as vn
 from .answer import Answer, compose
 from .dense import Dense
 from .diacritics import Restorer
-from .fusion import fuse
+from .fusion import fuse, lift
 from .glossary import load_glossary, load_lexicon
 from .lexical import Lexical
 from .records import Hit
+from .references import document_key, find_references, matches
 from .text import normalize_query
 
 MODES = ("hybrid", "dense", "bm25")
@@ -69,6 +70,9 @@ class SearchSettings:
     # Cross-lingual similarities run lower: median best cosine of answerable dev questions is
     # .909 for Vietnamese and .849 for English ones, so foreign queries get this much added.
     foreign_confidence_offset: float = 0.06
+    # A question naming a document ("Nghị quyết 57", "294-QĐ/TW") lifts that document's
+    # clauses by this many first places of an extra ranking (rag.references); 0 disables.
+    reference_weight: float = 1.0
     # Embed an accentless query with the diacritics the corpus most likely means (rag.diacritics).
     restore_diacritics: bool = True
     # Score BM25 on the accented index with the restored query (else on the folded index).
@@ -104,7 +108,7 @@ class Index:
             self.documents = [json.loads(line) for line in handle if line.strip()]
         with open(self.folder / "chunks.jsonl", encoding="utf-8") as handle:
             self.chunks = [json.loads(line) for line in handle if line.strip()]
-        self.dense = Dense.load(self.folder / "vectors.faiss", self.meta["faiss"]["kind"])
+        self.dense = Dense.load(self.folder / "vectors.faiss", self.meta["faiss"]["kind"], threads=1)
         self.lexical = Lexical.load(self.folder / "bm25")
         if not (len(self.chunks) == self.dense.size == self.lexical.size):
             raise ValueError(f"index {self.folder} is inconsistent: {len(self.chunks)} chunks, "
@@ -122,6 +126,7 @@ class Index:
         self._doc_year = np.array([d.get("year") or -1 for d in self.documents], dtype=np.int32)
         self._doc_type = [_fold_lower(d.get("doc_type")) for d in self.documents]
         self._doc_issuer = [_fold_lower(d.get("issuer")) for d in self.documents]
+        self._doc_keys = [document_key(d.get("number"), d.get("doc_type"), d["id"]) for d in self.documents]
         groups: dict[tuple[str, str], list[int]] = {}
         for row, chunk in enumerate(self.chunks):
             groups.setdefault((chunk["doc_id"], chunk["path"]), []).append(row)
@@ -235,7 +240,19 @@ class Index:
             if s.fusion == "rrf":
                 weights["k"] = s.rrf_k
             ranked = fuse(s.fusion, dense_side, lexical_side, **weights)
+            ranked = self._lift_referenced(ranked, plan)
         return self._hits(ranked, k, query_vector, bm25_all)
+
+    def _lift_referenced(self, ranked: list[tuple[int, float]], plan: QueryPlan) -> list[tuple[int, float]]:
+        s = self.settings
+        references = find_references(plan.lexical_text) if s.reference_weight else []
+        docs = {i for i, key in enumerate(self._doc_keys) if any(matches(r, key) for r in references)}
+        if not docs or len(docs) == len(self.documents):
+            return ranked
+        rows = {row for row, _ in ranked if int(self._chunk_doc[row]) in docs}
+        # One first place in RRF is worth w / (k + 1); min-max fusion scores run 0..1 per side.
+        amount = s.reference_weight / (s.rrf_k + 1) if s.fusion == "rrf" else s.reference_weight
+        return lift(ranked, rows, amount)
 
     def answer(self, question: str, k: int = 5, **filters) -> Answer:
         """Extractive answer to ``question`` from the best ``k`` clauses (see :mod:`rag.answer`).

@@ -297,6 +297,7 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
             "format": FORMAT_VERSION,
             "model": {"name": info.name, "dimension": info.dimension,
                       "source": getattr(info, "source", ""),
+                      "engine": getattr(info, "engine", ""),
                       "query_prompt": getattr(info, "query_prompt", ""),
                       "passage_prompt": getattr(info, "passage_prompt", "")},
             "normalization": NORMALIZATION,

@@ -6,12 +6,16 @@
 * :func:`lexical_tokens` gives lower-cased word-segmented tokens for the lexical index
   (multi-syllable words joined by ``_``), and :func:`folded_tokens` their folded form.
 
-underthesea takes ~4 s to import, so it is imported on first use only.
+underthesea is imported on first use only, and without its optional pipelines
+(translation, classification, …): its ``__init__`` imports them eagerly, and the
+translator alone pulls in transformers and torch, ~4 s and ~700 MB of resident memory that
+word and sentence segmentation never use.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -19,8 +23,26 @@ _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
 _WORD = re.compile(r"\w", re.UNICODE)
 
 
+# underthesea's optional pipelines (its ``optional_imports``); we segment words and sentences only.
+_OPTIONAL_PIPELINES = (
+    "underthesea.pipeline.classification",
+    "underthesea.pipeline.sentiment",
+    "underthesea.pipeline.lang_detect",
+    "underthesea.pipeline.dependency_parse",
+    "underthesea.pipeline.translate",
+    "underthesea.agent",
+    "underthesea.address",
+)
+
+
 @lru_cache(maxsize=1)
 def _underthesea():
+    # A ``None`` entry in sys.modules makes an import raise ImportError, which underthesea
+    # catches for these optional pipelines; the entries are removed again afterwards so a
+    # caller who wants, say, ``underthesea.pipeline.translate`` can still import it.
+    blocked = [name for name in _OPTIONAL_PIPELINES if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None
     try:
         import underthesea
     except ImportError as exc:  # pragma: no cover - dependency of the package
@@ -28,6 +50,10 @@ def _underthesea():
             "Vietnamese sentence splitting and word segmentation need underthesea: "
             "pip install underthesea"
         ) from exc
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
     return underthesea
 
 

@@ -22,6 +22,7 @@ class FakeInfo:
     name: str
     dimension: int
     source: str = "test"
+    engine: str = "keyword"
     query_prompt: str = ""
     passage_prompt: str = ""
 
