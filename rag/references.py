@@ -34,7 +34,9 @@ _TYPE_ALTERNATION = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w i
 _NUMBER_WORD = r"(?:so|no\.?|number|#)?"
 _BY_TYPE = re.compile(
     rf"\b(?P<type>{_TYPE_ALTERNATION})\s*{_NUMBER_WORD}\s*(?P<num>\d{{1,4}})(?!\d|%|[.,]\d)")
-_BY_CODE = re.compile(r"\b(?P<num>\d{1,4})\s*[-/]\s*(?P<code>nq|qd|kl|ct|hd|kh|tb)\b")
+# "57-NQ/TW", "03/NQ-CP", and "12/2018/NQ-HĐND" (a year between number and code).
+_BY_CODE = re.compile(
+    r"\b(?P<num>\d{1,4})(?:\s*/\s*(?:19|20)\d\d)?\s*[-/]\s*(?P<code>nq|qd|kl|ct|hd|kh|tb)\b")
 _TYPE_LEAD = re.compile(rf"\b(?:{_TYPE_ALTERNATION})\s*{_NUMBER_WORD}\s*$")
 # "…thực hiện Nghị quyết 57", "implementation of Resolution 57": the named document is the one
 # being carried out, and the answer sits in the document that carries it out.

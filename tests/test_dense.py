@@ -50,5 +50,29 @@ def test_vectors_round_trip_and_kind_choice():
     np.testing.assert_allclose(index.vectors(), vectors)
     np.testing.assert_allclose(index.vectors(np.array([4, 2])), vectors[[4, 2]])
     assert choose_kind("auto", 10) == "flat" and choose_kind("auto", 10**6) == "hnsw"
+    assert choose_kind("auto", 30_000) == "fp16"
     with pytest.raises(ValueError):
         choose_kind("ivf", 10)
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_half_float_scan_matches_exact_search(tmp_path, filtered):
+    rng = np.random.default_rng(7)
+    vectors, queries = _unit(rng, 5000, 96), _unit(rng, 20, 96)
+    index = Dense.build(vectors, "fp16")
+    index.save(tmp_path / "v.faiss")
+    index = Dense.load(tmp_path / "v.faiss", "fp16", threads=1)
+    assert index.kind == "fp16" and index.size == 5000
+    mask = rng.random(5000) < 0.4 if filtered else None
+    recall = []
+    for q in queries:
+        scores, rows = index.search(q, 10, mask)
+        exact = np.where(mask, vectors @ q, -np.inf) if filtered else vectors @ q
+        truth = np.argsort(-exact)[:10]
+        recall.append(len(set(rows.tolist()) & set(truth.tolist())) / 10)
+        np.testing.assert_allclose(scores, (vectors[rows] @ q), atol=2e-3)  # half-float rounding
+        if mask is not None:
+            assert mask[rows].all()
+    assert np.mean(recall) >= 0.98
+    # Stored vectors come back to within half-float precision (used by incremental updates).
+    np.testing.assert_allclose(index.vectors(np.array([3, 1])), vectors[[3, 1]], atol=1e-3)

