@@ -201,7 +201,8 @@ def _build(tier: str, corpus: Path, index_path: Path, encoder, real: bool, reuse
         record = json.loads(record_file.read_text("utf-8"))
         # An unchanged corpus makes this incremental build a no-op that only re-hashes files.
         report = build_index(corpus, index_path, embedder=encoder, progress=True)
-        if record.get("real_vectors") == real and not report.changed_anything:
+        # Real vectors stand in for synthetic ones (same size and cost), never the reverse.
+        if (record.get("real_vectors") or not real) and not report.changed_anything:
             return dict(record, build_reused=True)
         print(f"tier {tier}: earlier build does not match; rebuilding", file=sys.stderr)
     report = build_index(corpus, index_path, embedder=encoder, rebuild=True, progress=True)

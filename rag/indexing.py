@@ -172,7 +172,8 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
         embedder: An already loaded encoder (anything with ``info``, ``encode_passages``
             and ``encode_queries``); overrides ``model``.
         rebuild: Re-read and re-embed every file even if unchanged.
-        faiss_kind: ``auto`` (exact up to 500k chunks, HNSW above), ``flat`` or ``hnsw``.
+        faiss_kind: ``auto`` (flat up to 20k chunks, fp16 up to 500k, HNSW above), ``flat``,
+            ``fp16`` or ``hnsw``.
         max_chars: Split clauses longer than this at sentence boundaries.
         max_bytes: Reject files larger than this.
         context: What precedes the clause text when embedding and tokenising: ``none``,
