@@ -97,9 +97,9 @@ def tier_corpus(tier: str, target: int, work: Path) -> Path:
 def probe(index: str, queries: list[str], rounds: int) -> dict:
     """Run in a fresh process: cold start to first answer, warm latency per mode, peak RSS."""
     started = time.perf_counter()
-    from rag import load_index
+    from rag import SearchSettings, load_index
 
-    idx = load_index(index)
+    idx = load_index(index, settings=SearchSettings(query_cache=0))  # every query is encoded
     idx.search(queries[0], k=10, mode="hybrid")
     cold = time.perf_counter() - started
     out = {"cold_start_s": round(cold, 2)}

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +75,8 @@ class SearchSettings:
     # A question naming a document ("Nghị quyết 57", "294-QĐ/TW") lifts that document's
     # clauses by this many first places of an extra ranking (rag.references); 0 disables.
     reference_weight: float = 1.0
+    # Query vectors kept for repeated questions (0 disables; benchmarks measure uncached).
+    query_cache: int = 256
     # Embed an accentless query with the diacritics the corpus most likely means (rag.diacritics).
     restore_diacritics: bool = True
     # Score BM25 on the accented index with the restored query (else on the folded index).
@@ -120,6 +124,8 @@ class Index:
         self.restorer = Restorer.load(restorer_file) if restorer_file.exists() else \
             Restorer.build(c["text"] for c in self.chunks)
         self._embedder = embedder
+        self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.doc_by_id = {d["id"]: d for d in self.documents}
         doc_pos = {d["id"]: i for i, d in enumerate(self.documents)}
         self._chunk_doc = np.array([doc_pos[c["doc_id"]] for c in self.chunks], dtype=np.int32)
@@ -147,6 +153,23 @@ class Index:
 
             self._embedder = Embedder(self.model_name)
         return self._embedder
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        # The app re-runs a question when only its filters change, and /ask and /search
+        # often carry the same text: encoding is ~3/4 of a search, so recent vectors are kept.
+        size = self.settings.query_cache
+        with self._cache_lock:  # the app searches from several threads
+            vector = self._vector_cache.get(text) if size else None
+            if vector is not None:
+                self._vector_cache.move_to_end(text)
+                return vector
+        vector = self.embedder.encode_queries([text])[0]
+        if size:
+            with self._cache_lock:
+                self._vector_cache[text] = vector
+                while len(self._vector_cache) > size:
+                    self._vector_cache.popitem(last=False)
+        return vector
 
     # -- filters -----------------------------------------------------------------------
     def doc_types(self) -> list[str]:
@@ -222,7 +245,7 @@ class Index:
         query_vector = None
         bm25_all = None
         if mode in ("dense", "hybrid"):
-            query_vector = self.embedder.encode_queries([plan.dense_text])[0]
+            query_vector = self._query_vector(plan.dense_text)
             scores, rows = self.dense.search(query_vector, depth, mask)
             dense_side = dict(zip(rows.tolist(), scores.tolist(), strict=True))
         if mode in ("bm25", "hybrid"):

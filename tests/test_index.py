@@ -14,7 +14,7 @@ import pytest
 from conftest import FOUNDING, ROOT
 from fake_encoder import KeywordEncoder
 
-from rag import ModelMismatchError, build_index, load_index
+from rag import ModelMismatchError, SearchSettings, build_index, load_index
 from rag.store import IndexLockedError, current_version, writer_lock
 
 FOUNDING_ID = FOUNDING.name
@@ -260,3 +260,22 @@ def test_query_plans_by_language(corpus, tmp_path):
     assert english.kind == "foreign" and "nhiệm vụ" in english.lexical_text
     assert english.lexical_weight < vi.lexical_weight
     assert (tmp_path / "index").joinpath(current_version(tmp_path / "index").name, "diacritics.json").exists()
+
+
+def test_repeated_questions_reuse_their_vector(corpus, tmp_path):
+    build_index(corpus, tmp_path / "index", embedder=KeywordEncoder())
+    encoder = KeywordEncoder()
+    calls = []
+    original = encoder.encode_queries
+    encoder.encode_queries = lambda texts, **kw: calls.append(list(texts)) or original(texts, **kw)
+    index = load_index(tmp_path / "index", embedder=encoder, settings=SearchSettings(query_cache=2))
+    first = index.search("chống khai thác hải sản bất hợp pháp", k=3)
+    again = index.search("chống khai thác hải sản bất hợp pháp", k=3, year_from=2010)
+    assert len(calls) == 1 and again and first[0].chunk_id == again[0].chunk_id
+    index.search("trồng rừng phòng hộ", k=3)
+    index.search("hỗ trợ ngư dân", k=3)  # the cache holds 2: the first question is dropped
+    index.search("chống khai thác hải sản bất hợp pháp", k=3)
+    assert len(calls) == 4
+    index.settings = SearchSettings(query_cache=0)
+    index.search("hỗ trợ ngư dân", k=3)
+    assert len(calls) == 5

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from fake_encoder import KeywordEncoder
 
 from rag import build_index, load_index
 from rag.references import document_key, find_references, matches
-from tests.fake_encoder import KeywordEncoder
 
 
 def _refs(query: str) -> list[tuple[int, list[str]]]:
