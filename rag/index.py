@@ -269,6 +269,8 @@ class Index:
     def _lift_referenced(self, ranked: list[tuple[int, float]], plan: QueryPlan) -> list[tuple[int, float]]:
         s = self.settings
         references = find_references(plan.lexical_text) if s.reference_weight else []
+        if not references:
+            return ranked
         docs = {i for i, key in enumerate(self._doc_keys) if any(matches(r, key) for r in references)}
         if not docs or len(docs) == len(self.documents):
             return ranked
