@@ -75,6 +75,11 @@ class SearchSettings:
     # A question naming a document ("Nghị quyết 57", "294-QĐ/TW") lifts that document's
     # clauses by this many first places of an extra ranking (rag.references); 0 disables.
     reference_weight: float = 1.0
+    # Pseudo-relevance feedback on the dense side: the query vector plus this share of the
+    # mean vector of the best ``feedback_depth`` fused clauses re-scores the candidates
+    # (party-gold dev: .846 → .865 at .2–.3 with 3; 0 disables).
+    feedback_weight: float = 0.3
+    feedback_depth: int = 3
     # Query vectors kept for repeated questions (0 disables; benchmarks measure uncached).
     query_cache: int = 256
     # Embed an accentless query with the diacritics the corpus most likely means (rag.diacritics).
@@ -263,8 +268,24 @@ class Index:
             if s.fusion == "rrf":
                 weights["k"] = s.rrf_k
             ranked = fuse(s.fusion, dense_side, lexical_side, **weights)
+            if s.feedback_weight and s.feedback_depth and ranked:
+                dense_side = self._feedback(query_vector, ranked, dense_side, lexical_side, depth)
+                ranked = fuse(s.fusion, dense_side, lexical_side, **weights)
             ranked = self._lift_referenced(ranked, plan)
         return self._hits(ranked, k, query_vector, bm25_all)
+
+    def _feedback(self, query_vector: np.ndarray, ranked, dense_side: dict[int, float],
+                  lexical_side: dict[int, float], depth: int) -> dict[int, float]:
+        # Re-score only the candidates both sides already found: the same ranking as a second
+        # full scan on party-gold dev, for ~200 dot products instead of one more pass.
+        s = self.settings
+        top = np.asarray([row for row, _ in ranked[:s.feedback_depth]])
+        moved = query_vector + s.feedback_weight * self.dense.vectors(top).mean(axis=0)
+        moved /= np.linalg.norm(moved)
+        pool = np.asarray(sorted(set(dense_side) | set(lexical_side)))
+        scores = self.dense.vectors(pool) @ moved
+        best = np.argsort(-scores, kind="stable")[:depth]
+        return {int(pool[i]): float(scores[i]) for i in best}
 
     def _lift_referenced(self, ranked: list[tuple[int, float]], plan: QueryPlan) -> list[tuple[int, float]]:
         s = self.settings

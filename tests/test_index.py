@@ -279,3 +279,33 @@ def test_repeated_questions_reuse_their_vector(corpus, tmp_path):
     index.settings = SearchSettings(query_cache=0)
     index.search("hỗ trợ ngư dân", k=3)
     assert len(calls) == 5
+
+
+FEEDBACK_DOC = """KẾ HOẠCH
+Về phát triển nghề cá
+
+1. Kiên quyết chống khai thác hải sản bất hợp pháp trên vùng biển của tỉnh.
+
+2. Tổ chức lễ hội văn hóa, chống dịch bệnh vào dịp đầu xuân.
+
+3. Kiên quyết xử lý tàu cá vi phạm trên vùng biển của tỉnh.
+"""
+
+
+def test_feedback_pulls_up_clauses_like_the_best_hits_and_keeps_filters(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "kh.txt").write_text(FEEDBACK_DOC, encoding="utf-8")
+    build_index(folder, tmp_path / "index", embedder=KeywordEncoder())
+    question = "chống khai thác hải sản bất hợp pháp"
+    plain = load_index(tmp_path / "index", embedder=KeywordEncoder(),
+                       settings=SearchSettings(feedback_weight=0.0, lexical_weight=0.0))
+    paths = [h.path for h in plain.search(question, k=3)]
+    assert paths[0] == "1" and paths.index("2") < paths.index("3")  # 2 shares "chống"
+    # Clause 3 shares "kiên quyết … trên vùng biển của tỉnh" with clause 1 (the best hit) but
+    # no word with the question: feedback lifts it above clause 2.
+    moved = load_index(tmp_path / "index", embedder=KeywordEncoder(),
+                       settings=SearchSettings(feedback_weight=1.0, feedback_depth=1, lexical_weight=0.0))
+    paths = [h.path for h in moved.search(question, k=3)]
+    assert paths[0] == "1" and paths.index("3") < paths.index("2")
+    assert moved.search(question, k=3, doc_id="no-such-document") == []
