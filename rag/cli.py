@@ -147,15 +147,27 @@ def _print_hits(hits) -> None:
         print(f"    ({hit.source}, {hit.chunk_id})")
 
 
-def _search(args: argparse.Namespace) -> int:
+def _on_index(args: argparse.Namespace, work) -> int:
+    """Run ``work(index)`` on the index of ``args.index``; failures become exit codes 1 and 2."""
     from .embedding import ModelNotAvailableError
     from .index import IndexNotFoundError, ModelMismatchError, load_index
 
+    try:
+        return work(load_index(args.index))
+    except (IndexNotFoundError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (ModelMismatchError, ModelNotAvailableError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _search(args: argparse.Namespace) -> int:
     if (args.query is None) == (args.queries_file is None):
         print("error: give either a QUERY or --queries-file FILE", file=sys.stderr)
         return 1
-    try:
-        index = load_index(args.index)
+
+    def work(index) -> int:
         if args.queries_file is not None:
             lines = Path(args.queries_file).read_text("utf-8").splitlines()
             for line in (q for q in lines if q.strip()):
@@ -164,39 +176,28 @@ def _search(args: argparse.Namespace) -> int:
                       flush=True)
             return 0
         hits = index.search(args.query, **_search_filters(args))
-    except (IndexNotFoundError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except (ModelMismatchError, ModelNotAvailableError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
-    else:
-        _print_hits(hits)
-    return 0
+        if args.json:
+            print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        else:
+            _print_hits(hits)
+        return 0
+
+    return _on_index(args, work)
 
 
 def _ask(args: argparse.Namespace) -> int:
     from .answer import format_answer
-    from .embedding import ModelNotAvailableError
-    from .index import IndexNotFoundError, ModelMismatchError, load_index
 
-    try:
-        index = load_index(args.index)
+    def work(index) -> int:
         answer = index.answer(args.question, k=args.k, year_from=args.year_from, year_to=args.year_to,
                               doc_type=args.type, issuer=args.issuer)
-    except (IndexNotFoundError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except (ModelMismatchError, ModelNotAvailableError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print(format_answer(answer))
-    return 0
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            print(format_answer(answer))
+        return 0
+
+    return _on_index(args, work)
 
 
 def _serve(args: argparse.Namespace) -> int:
