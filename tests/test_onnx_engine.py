@@ -1,0 +1,111 @@
+"""The ONNX Runtime engine: the hand-built graph against a numpy BERT, caching, no torch."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from rag.e5s1 import Header
+
+
+def tiny_bert(rng: np.random.Generator, hidden=8, layers=2, heads=2, ff=16):
+    header = Header(version=1, hidden=hidden, layers=layers, heads=heads, ff=ff, vocab=11,
+                    max_positions=16, type_vocab=2, eps=1e-12, block=32)
+    state = {"embeddings.LayerNorm.weight": rng.normal(1, 0.1, hidden),
+             "embeddings.LayerNorm.bias": rng.normal(0, 0.1, hidden)}
+    shapes = {"attention.self.query": (hidden, hidden), "attention.self.key": (hidden, hidden),
+              "attention.self.value": (hidden, hidden), "attention.output.dense": (hidden, hidden),
+              "intermediate.dense": (ff, hidden), "output.dense": (hidden, ff)}
+    for i in range(layers):
+        for name, shape in shapes.items():
+            state[f"encoder.layer.{i}.{name}.weight"] = rng.normal(0, 0.5, shape)
+            state[f"encoder.layer.{i}.{name}.bias"] = rng.normal(0, 0.1, shape[0])
+        for name in ("attention.output.LayerNorm", "output.LayerNorm"):
+            state[f"encoder.layer.{i}.{name}.weight"] = rng.normal(1, 0.1, hidden)
+            state[f"encoder.layer.{i}.{name}.bias"] = rng.normal(0, 0.1, hidden)
+    return header, {k: v.astype(np.float32) for k, v in state.items()}
+
+
+def numpy_bert(state, h, x, mask):
+    """Textbook BERT encoder (post-LayerNorm, erf GELU) on one unpadded sequence."""
+    def ln(v, name):
+        mu, var = v.mean(-1, keepdims=True), v.var(-1, keepdims=True)
+        return (v - mu) / np.sqrt(var + h.eps) * state[name + ".weight"] + state[name + ".bias"]
+
+    def lin(v, name):
+        return v @ state[name + ".weight"].T + state[name + ".bias"]
+
+    x = ln(x.astype(np.float64), "embeddings.LayerNorm")
+    d = h.hidden // h.heads
+    erf = np.vectorize(math.erf)
+    for i in range(h.layers):
+        p = f"encoder.layer.{i}."
+        q, k, v = (lin(x, p + f"attention.self.{n}").reshape(-1, h.heads, d).transpose(1, 0, 2)
+                   for n in ("query", "key", "value"))
+        scores = q @ k.transpose(0, 2, 1) / math.sqrt(d) + (mask - 1.0) * 10000.0
+        weights = np.exp(scores - scores.max(-1, keepdims=True))
+        weights /= weights.sum(-1, keepdims=True)
+        context = (weights @ v).transpose(1, 0, 2).reshape(-1, h.hidden)
+        x = ln(lin(context, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
+        inner = lin(x, p + "intermediate.dense")
+        x = ln(lin(0.5 * inner * (1 + erf(inner / math.sqrt(2))), p + "output.dense") + x,
+               p + "output.LayerNorm")
+    return x
+
+
+def test_graph_matches_a_numpy_bert_with_and_without_padding():
+    from rag.onnx_engine import build_graph
+
+    rng = np.random.default_rng(7)
+    header, state = tiny_bert(rng)
+    session = ort.InferenceSession(build_graph(state, header).SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    lengths = [5, 3, 1]
+    x = rng.normal(0, 1, (3, 5, header.hidden)).astype(np.float32)
+    mask = np.array([[1.0] * n + [0.0] * (5 - n) for n in lengths], dtype=np.float32)
+    hidden = session.run(["hidden"], {"embeddings": x, "mask": mask})[0]
+    assert hidden.shape == (3, 5, header.hidden)
+    for row, n in enumerate(lengths):
+        # Padding must not leak into the real tokens: compare with the unpadded sequence.
+        expected = numpy_bert(state, header, x[row, :n], np.ones(n))
+        np.testing.assert_allclose(hidden[row, :n], expected, atol=2e-4)
+
+
+@pytest.mark.slow
+def test_export_is_cached_and_the_engine_never_imports_torch(tmp_path):
+    code = (
+        "import sys\n"
+        "from rag.onnx_engine import OnnxEngine\n"
+        "e = OnnxEngine()\n"
+        "v = e.encode(['Đại hội Đảng bộ', 'chống khai thác IUU ' * 400], is_query=False)\n"
+        "print(v.shape, round(float((v * v).sum(1).min()), 4), 'torch' in sys.modules)\n"
+    )
+    env = {"RAG_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                           timeout=600, check=True)
+    assert "Writing the ONNX encoder" in first.stdout
+    assert first.stdout.strip().splitlines()[-1] == "(2, 384) 1.0 False"
+    folder = next((tmp_path / "cache" / "models").glob("*-onnx"))
+    assert {p.name for p in folder.iterdir()} == {"encoder.onnx", "word_embeddings.npy", "embeddings.npz",
+                                                  "tokenizer.json", "export.json"}
+    stamp = (folder / "export.json").stat().st_mtime_ns
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                            timeout=600, check=True)
+    assert "Writing" not in second.stdout
+    assert (folder / "export.json").stat().st_mtime_ns == stamp
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+@pytest.mark.slow
+def test_batches_with_padding_equal_one_text_at_a_time(default_embedder, founding_paragraphs):
+    if default_embedder.info.engine != "onnx":
+        pytest.fail(f"the default engine should be onnx, got {default_embedder.info.engine}")
+    texts = founding_paragraphs[:20]
+    together = default_embedder.encode_passages(texts)
+    alone = np.vstack([default_embedder.encode_passages([t]) for t in texts])
+    assert (together * alone).sum(axis=1).min() > 0.99999
