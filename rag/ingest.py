@@ -92,23 +92,23 @@ def load_overrides(root: Path) -> dict[str, dict]:
                 name = (row.pop("file", "") or "").strip()
                 if name:
                     table[name] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
-    for sidecar in root.rglob("*.meta.json"):
-        target = sidecar.name[: -len(".meta.json")]
-        data = json.loads(sidecar.read_text(encoding="utf-8"))
-        rel_dir = sidecar.parent.relative_to(root)
-        for candidate in sidecar.parent.glob(target + "*"):
-            if candidate != sidecar and (candidate.name == target or candidate.stem == target):
-                table.setdefault((rel_dir / candidate.name).as_posix(), {}).update(data)
+    for folder, names in _walk(root):
+        for name in names:
+            if not name.endswith(".meta.json"):
+                continue
+            sidecar = folder / name
+            target = name[: -len(".meta.json")]
+            data = json.loads(sidecar.read_text(encoding="utf-8"))
+            rel_dir = folder.relative_to(root)
+            for candidate in names:
+                if candidate != name and (candidate == target or Path(candidate).stem == target):
+                    table.setdefault((rel_dir / candidate).as_posix(), {}).update(data)
     return table
 
 
-def iter_files(root: Path) -> Iterator[Path]:
-    """Files under ``root`` in path order, without hidden files and metadata sidecars.
-
-    Symbolic links to folders are followed (once each), so a corpus can gather folders
-    that live elsewhere.
-    """
-    found, seen = [], set()
+def _walk(root: Path) -> Iterator[tuple[Path, list[str]]]:
+    """``(folder, file names)`` under ``root``, hidden entries skipped, folder links followed once."""
+    seen = set()
     for folder, dirs, names in os.walk(root, followlinks=True):
         real = os.path.realpath(folder)
         if real in seen:  # a link cycle
@@ -116,12 +116,17 @@ def iter_files(root: Path) -> Iterator[Path]:
             continue
         seen.add(real)
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in names:
-            if name.startswith(".") or name in _SKIP_NAMES or name.endswith(".meta.json"):
-                continue
-            path = Path(folder) / name
-            if path.is_file():
-                found.append(path)
+        yield Path(folder), [n for n in names if not n.startswith(".")]
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    """Files under ``root`` in path order, without hidden files and metadata sidecars.
+
+    Symbolic links to folders are followed (once each), so a corpus can gather folders
+    that live elsewhere; their ``*.meta.json`` sidecars apply too (:func:`load_overrides`).
+    """
+    found = [folder / name for folder, names in _walk(root) for name in names
+             if name not in _SKIP_NAMES and not name.endswith(".meta.json") and (folder / name).is_file()]
     yield from sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 

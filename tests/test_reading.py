@@ -133,6 +133,19 @@ def test_sidecar_and_csv_override_metadata(tmp_path):
     assert docs["b.md"].issuer == "Tỉnh ủy Quảng Ngãi"
 
 
+def test_sidecars_inside_a_linked_folder_apply(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "kl.txt").write_text(GOOD, "utf-8")
+    (elsewhere / "kl.meta.json").write_text(json.dumps({"issuer": "Huyện ủy Mộ Đức"}), "utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "linked").symlink_to(elsewhere)
+    docs = {d.source: d for d in ingest_folder(corpus).documents}
+    assert set(docs) == {"linked/kl.txt"}
+    assert docs["linked/kl.txt"].issuer == "Huyện ủy Mộ Đức"
+
+
 def test_filename_date_is_marked_as_such(tmp_path):
     (tmp_path / "ket-luan-2019-03.txt").write_text("1. Nội dung kết luận về công tác cán bộ.\n", "utf-8")
     doc = ingest_folder(tmp_path).documents[0]
