@@ -1,9 +1,16 @@
 """Split a document's paragraphs into a clause tree with stable paths.
 
 Paths join the numbers of the enclosing levels: ``II.2.6`` (Roman part II, item 2.6),
-``Điều 5.2.a`` (article 5, khoản 2, điểm a; chapters and sections are left out of the path
-when articles are numbered, as articles are unique in a document), ``A.1``, and
-``I¶2`` for the second unnumbered paragraph (or bullet) directly under part I.
+``Điều 5.2.a`` (article 5, khoản 2, điểm a; parts, chapters and sections are left out of
+the path when articles are numbered, as articles are unique in a document), ``A.1``,
+``Phần 2.A.I.1`` (part two of a guide), ``Phụ lục II.V.108`` (an annex) and
+``Chương trình.II.1.đ`` (a programme issued with, and printed after, a resolution's
+articles), and ``I¶2`` for the second unnumbered paragraph (or bullet) directly under part I.
+
+Which level contains which follows the order levels first appear in, except for the outer
+levels, which rank ``Phụ lục`` / attached document > ``Phần`` > ``Chương`` > ``Mục`` >
+``A.`` > ``I.``: a ``PHẦN THỨ HAI`` or ``A.`` closes the Roman part before it instead of
+nesting in it, and an annex or attached document closes the articles.
 Every clause keeps the titles of the levels above it. The header block, the "Nơi nhận"
 list and the signature block are not clauses. Clauses longer than ``max_chars`` are
 split at sentence boundaries into parts that share the path.
@@ -14,12 +21,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .layout import Paragraph
+from .layout import Paragraph, is_upper_title
 from .numbering import Marker, parse_marker
 from .records import Clause
 
 # Bumped whenever clause boundaries or paths change, so existing indexes are rebuilt.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
 DEFAULT_MAX_CHARS = 1200  # ~400 XLM-R tokens of Vietnamese: one clause fits the 512-token window
 HEADING_CHARS = 160
 
@@ -28,6 +35,11 @@ _END_MATTER = re.compile(
     r"TM\s+(?:BAN|THỊ|TỈNH|HUYỆN|THÀNH|ĐẢNG|HỘI|ỦY|UỶ|CHÍNH)|"
     r"CHỦ TỊCH$|BÍ THƯ$|TỔNG BÍ THƯ$)"
 )
+# Upper-case title of a document printed after a resolution's signature
+# ("CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA CHÍNH PHỦ", "QUY CHẾ LÀM VIỆC…").
+_ATTACHED = re.compile(r"^(CHƯƠNG TRÌNH|KẾ HOẠCH|QUY CHẾ|QUY ĐỊNH|ĐIỀU LỆ|ĐỀ ÁN|HƯỚNG DẪN)\b")
+# Outer levels by rank (lower contains higher); deeper kinds nest by first appearance.
+_RANK = {"phuluc": 0, "attached": 0, "phan": 1, "chuong": 2, "muc": 3, "alpha": 4, "roman": 5}
 _FRONT_START = re.compile(r"^(?:Căn cứ|Tại Hội nghị|Tại kỳ họp|Thực hiện|Sau khi|Để|Ngày)")
 
 
@@ -52,16 +64,33 @@ def body_bounds(paras: list[Paragraph]) -> tuple[int, int]:
     """Index range ``[start, end)`` of the paragraphs that hold clauses.
 
     The header block (number, place and date, title lines) comes before ``start``; the
-    "Nơi nhận" list and signature block, searched for in the last half, start at ``end``.
+    "Nơi nhận" list and signature block, searched for in the last half, start at ``end``
+    unless an annex or attached document follows them.
     """
     start = next((i for i, p in enumerate(paras) if _is_body_start(p)), 0)
     end = len(paras)
     half = start + (len(paras) - start) // 2
     for i in range(max(start + 1, half), len(paras)):
         if _END_MATTER.match(paras[i].text):
-            end = i
+            if not any(_opens_annex(p.text) for p in paras[i + 1:]):
+                end = i
             break
     return start, end
+
+
+def _opens_annex(text: str) -> bool:
+    marker = parse_marker(text)
+    if marker is not None:
+        return marker.kind == "phuluc"
+    return _attached_name(text) is not None
+
+
+def _attached_name(text: str) -> str | None:
+    """``Chương trình`` for "CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA CHÍNH PHỦ…", else ``None``."""
+    found = _ATTACHED.match(text)
+    if found and is_upper_title(_upper_head(text)):
+        return found.group(1).capitalize()
+    return None
 
 
 def _path(stack: list[_Level]) -> str:
@@ -69,11 +98,17 @@ def _path(stack: list[_Level]) -> str:
     parts: list[str] = []
     for i, level in enumerate(stack):
         kind = level.marker.kind
-        if has_dieu and kind in {"chuong", "muc"}:
+        if has_dieu and kind in {"phan", "chuong", "muc"}:
             continue
         if kind == "item" and i + 1 < len(stack) and stack[i + 1].marker.kind == "item":
             continue  # the deeper item's label (2.6) already contains this one (2)
-        if kind == "chuong":
+        if kind == "phan":
+            parts.append(f"Phần {level.marker.label}")
+        elif kind == "phuluc":
+            parts.append(f"Phụ lục {level.marker.label}".strip())
+        elif kind == "attached":
+            parts.append(level.marker.label)
+        elif kind == "chuong":
             parts.append(f"Chương {level.marker.label}")
         elif kind == "muc":
             parts.append(f"Mục {level.marker.label}")
@@ -82,6 +117,30 @@ def _path(stack: list[_Level]) -> str:
         else:
             parts.append(level.marker.label)
     return ".".join(parts)
+
+
+def _upper_head(text: str) -> str:
+    """The words of ``text`` before the first one with a lower-case letter."""
+    words = []
+    for word in text.split():
+        if any(c.islower() for c in word):
+            break
+        words.append(word)
+    return " ".join(words)
+
+
+def _cut_at(stack: list[_Level], key: str, kind: str) -> int:
+    """Index of the first stack level a new ``kind`` marker closes (``len(stack)``: none)."""
+    keys = [level.key for level in stack]
+    if key in keys:
+        return keys.index(key)
+    rank = _RANK.get(kind)
+    if rank is None:
+        return len(stack)
+    for i, level in enumerate(stack):
+        if _RANK.get(level.marker.kind, len(_RANK)) >= rank:
+            return i
+    return len(stack)
 
 
 def _heading(text: str) -> str:
@@ -149,14 +208,20 @@ def build_clauses(doc_id: str, text: str, paras: list[Paragraph], *,
     top_paragraphs = 0
     clauses: list[Clause] = []
     seen: dict[str, int] = {}
+    signed = False  # a "Nơi nhận" list or signature block was passed inside the body
     for index in range(start, end):
         para = paras[index]
         marker = parse_marker(para.text)
+        name = _attached_name(para.text) if marker is None and signed else None
+        if name:  # a programme or rules issued by the resolution above, after its signature
+            marker = Marker("attached", name, 0)
+        if _END_MATTER.match(para.text):
+            # "Nơi nhận" / signature before an attached document: no longer part of Điều 3.
+            stack.clear()
+            signed = True
         if marker is not None and marker.kind != "bullet":
             key = marker.level_key
-            keys = [level.key for level in stack]
-            if key in keys:
-                del stack[keys.index(key):]
+            del stack[_cut_at(stack, key, marker.kind):]
             level = _Level(key, marker, _heading(para.text), "")
             stack.append(level)
             level.path = _path(stack)

@@ -54,6 +54,24 @@ def clean_markdown(text: str) -> str:
     return "\n".join(out)
 
 
+def is_upper_title(text: str) -> bool:
+    """Whether ``text`` is an upper-case title (at least six letters, none in lower case)."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 6 and all(c.isupper() for c in letters)
+
+
+def _title_then_text(current: list[str], line: str) -> bool:
+    # "III. PHÁT VÀ QUẢN LÝ THẺ ĐẢNG VIÊN" then "Thực hiện theo Chỉ thị…": a numbered heading
+    # has no full stop, but a line opening with a capitalised word after it starts a sentence
+    # rather than wrapping it ("… CÔNG TÁC RÀ" / "SOÁT, SÀNG LỌC (Điều 9…" does wrap). Title
+    # blocks ("NGHỊ QUYẾT" / "Ban hành Chương trình…") are not numbered and stay whole.
+    first = line.split(maxsplit=1)[0]
+    letters = [c for c in first if c.isalpha()]
+    sentence = len(letters) > 1 and letters[0].isupper() and any(c.islower() for c in letters)
+    heading = parse_marker(current[0])
+    return sentence and heading is not None and heading.kind != "bullet" and is_upper_title(" ".join(current))
+
+
 def _starts_lower(line: str) -> bool:
     first = line.lstrip()[:1]
     return bool(first) and first.islower()
@@ -65,7 +83,8 @@ def paragraphs(text: str) -> list[Paragraph]:
     A line that begins with a clause number or bullet starts a new paragraph. A line in
     lower case continues the previous paragraph, even across blank lines (a paragraph
     split by a page break). Any other line continues it only when directly wrapped after
-    a line that does not end a sentence (``. ; : ! ?``).
+    a line that does not end a sentence (``. ; : ! ?``), and not when it opens with a
+    capitalised word after an upper-case numbered heading.
 
     Args:
         text: Normalised text (one or more lines).
@@ -92,7 +111,7 @@ def paragraphs(text: str) -> list[Paragraph]:
             # even after ";" or a blank line (a page break); other lines continue it only
             # when directly wrapped.
             continues = parse_marker(line) is None and (
-                _starts_lower(line) or (not ends and not blank_since)
+                _starts_lower(line) or (not ends and not blank_since and not _title_then_text(current, line))
             )
             if continues:
                 current.append(line)

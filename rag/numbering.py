@@ -1,10 +1,11 @@
 """Recognise the clause number at the start of a paragraph.
 
-Party and state documents number their parts as Roman parts (``I-``, ``II.``), letter
-parts (``A-``), ``Chương``, ``Mục``, ``Điều N.``, Arabic items and sub-items (``1.``,
-``1.1.``, ``1.1.1.``, ``2.3. (Khoản 3):``, ``1-``), points (``a)``, ``đ)``) and dash
-bullets. Numbers that merely start a sentence — ``7,5%``, ``11/10/2024``, ``2020 - 2025``,
-``06/QĐ-TTg``, ``1.000 người`` — are not clause numbers.
+Party and state documents number their parts as ``Phần thứ nhất`` / ``Phần I``, annexes
+(``Phụ lục II``), Roman parts (``I-``, ``II.``), letter parts (``A-``), ``Chương``, ``Mục``,
+``Điều N.``, Arabic items and sub-items (``1.``, ``1.1.``, ``1.1.1.``, ``2.3. (Khoản 3):``,
+``1-``), points (``a)``, ``đ)``) and dash bullets. Numbers that merely start a sentence —
+``7,5%``, ``11/10/2024``, ``2020 - 2025``, ``06/QĐ-TTg``, ``1.000 người`` — are not clause
+numbers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,17 @@ import re
 from dataclasses import dataclass
 
 _ROMAN = re.compile(r"^(?=[IVXL])(L?X{0,3})(IX|IV|V?I{0,3})$")
+_UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
+_ORDINALS = {"nhất": "1", "hai": "2", "ba": "3", "tư": "4", "bốn": "4", "năm": "5", "sáu": "6",
+             "bảy": "7", "tám": "8", "chín": "9", "mười": "10"}
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # "PHẦN THỨ HAI", "Phần I": a part above chapters; "Phần kinh phí…" is a sentence.
+    ("phan", re.compile(r"^(?:PHẦN|Phần)\s+((?:THỨ|thứ)\s+\w+|[IVXLC]+|\d{1,2})"
+                        rf"(?=\s*(?:[.:\-–]|$|\s+[{_UPPER}]))[.:\-–]?\s*")),
+    # "PHỤ LỤC II", "Phụ lục 1:", or a bare upper-case "PHỤ LỤC": an annex, outside the articles.
+    ("phuluc", re.compile(r"^(?:PHỤ LỤC|Phụ lục)\s+(?:(?:SỐ|số)\s+)?([IVXLC]+|\d{1,2}[a-z]?)"
+                          rf"(?=\s*(?:[.:\-–]|$|\s+[{_UPPER}(]))[.:\-–]?\s*")),
+    ("phuluc", re.compile(rf"^PHỤ LỤC()(?=\s*(?:[.:]|$|\s+[{_UPPER}]{{2}}))[.:]?\s*")),
     ("chuong", re.compile(r"^Chương\s+([IVXLC]+|\d{1,3})(?=\s*(?:[.:\-–]|$|\s+[A-ZĐÂĂÊÔƠƯ]))[.:\-–]?\s*")),
     ("muc", re.compile(r"^Mục\s+(\d{1,3}|[IVXLC]+)(?=\s*(?:[.:\-–]|$|\s+[A-ZĐÂĂÊÔƠƯ]))[.:\-–]?\s*")),
     ("dieu", re.compile(r"^Điều\s+(\d{1,3}[a-z]?)(?:\s*[.:]\s*|\s*$)")),
@@ -31,8 +42,10 @@ class Marker:
     """A recognised clause number.
 
     Attributes:
-        kind: ``chuong``, ``muc``, ``dieu``, ``roman``, ``alpha``, ``item``, ``point`` or ``bullet``.
-        label: The number as printed without punctuation (``2.6``, ``II``, ``a``, ``5``).
+        kind: ``phan``, ``phuluc``, ``chuong``, ``muc``, ``dieu``, ``roman``, ``alpha``,
+            ``item``, ``point`` or ``bullet``.
+        label: The number as printed without punctuation (``2.6``, ``II``, ``a``, ``5``);
+            ordinal parts (``Phần thứ hai``) as digits (``2``).
         end: Length of the marker prefix in the paragraph (the title starts there).
     """
 
@@ -64,7 +77,11 @@ def parse_marker(text: str) -> Marker | None:
         if not match:
             continue
         label = match.group(1) if match.groups() else ""
-        if kind == "roman" and not _ROMAN.match(label):
+        if kind == "phan" and label[:3].lower() == "thứ":
+            label = _ORDINALS.get(label.split()[-1].lower(), "")
+            if not label:
+                continue
+        if kind in {"roman", "phan", "phuluc"} and label.isupper() and not _ROMAN.match(label):
             continue
         if kind == "item" and any(len(c) > 1 and c.startswith("0") for c in label.split(".")[1:]):
             continue

@@ -23,6 +23,12 @@ CLAUSES = [
     ("a) Người vào Đảng", "point", "a"),
     ("đ) Trường hợp khác", "point", "đ"),
     ("- Căn cứ Điều lệ Đảng;", "bullet", ""),
+    ("PHẦN THỨ HAI VỀ CÔNG TÁC ĐẢNG VIÊN", "phan", "2"),
+    ("Phần thứ nhất", "phan", "1"),
+    ("Phần II. Quy định chung", "phan", "II"),
+    ("PHỤ LỤC II DANH MỤC CÁC NHIỆM VỤ", "phuluc", "II"),
+    ("Phụ lục 01: Danh mục hàng hóa", "phuluc", "01"),
+    ("PHỤ LỤC", "phuluc", ""),
 ]
 
 NOT_CLAUSES = [
@@ -38,6 +44,10 @@ NOT_CLAUSES = [
     "Điều lệ Đảng quy định",
     "C. Mác và Ph. Ăngghen",
     "Trong 9 tháng đầu năm",
+    "Phần kinh phí còn lại do ngân sách tỉnh bảo đảm",
+    "Phần lớn đảng viên chấp hành tốt",
+    "Phụ lục I kèm theo Nghị quyết này quy định danh mục",
+    "Phụ lục này được ban hành kèm theo",
 ]
 
 
@@ -46,7 +56,7 @@ def test_clause_numbers_are_recognised(text, kind, label):
     marker = parse_marker(text)
     assert marker is not None, text
     assert (marker.kind, marker.label) == (kind, label)
-    assert text[marker.end:].strip() or kind in {"chuong", "dieu"}
+    assert text[marker.end:].strip() or kind in {"chuong", "dieu", "phan", "phuluc"}
 
 
 @pytest.mark.parametrize("text", NOT_CLAUSES)
