@@ -4,16 +4,18 @@ Paths join the numbers of the enclosing levels: ``II.2.6`` (Roman part II, item 
 ``Điều 5.2.a`` (article 5, khoản 2, điểm a; parts, chapters and sections are left out of
 the path when articles are numbered, as articles are unique in a document), ``A.1``,
 ``Phần 2.A.I.1`` (part two of a guide), ``Phụ lục II.V.108`` (an annex) and
-``Chương trình.II.1.đ`` (a programme issued with, and printed after, a resolution's
-articles), and ``I¶2`` for the second unnumbered paragraph (or bullet) directly under part I.
+``Chương trình.II.1.đ`` (a programme printed after a resolution's signature), and ``I¶2``
+for the second unnumbered paragraph (or bullet) directly under part I.
 
 Which level contains which follows the order levels first appear in, except for the outer
 levels, which rank ``Phụ lục`` / attached document > ``Phần`` > ``Chương`` > ``Mục`` >
 ``A.`` > ``I.``: a ``PHẦN THỨ HAI`` or ``A.`` closes the Roman part before it instead of
 nesting in it, and an annex or attached document closes the articles.
 Every clause keeps the titles of the levels above it. The header block, the "Nơi nhận"
-list and the signature block are not clauses. Clauses longer than ``max_chars`` are
-split at sentence boundaries into parts that share the path.
+list and the signature block are not clauses, except that a signature followed by an annex
+or attached programme stays, as top-level paragraphs rather than under the last article.
+Clauses longer than ``max_chars`` are split at sentence boundaries into parts that share
+the path.
 """
 
 from __future__ import annotations
