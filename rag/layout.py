@@ -67,9 +67,10 @@ def _title_then_text(current: list[str], line: str) -> bool:
     # blocks ("NGHỊ QUYẾT" / "Ban hành Chương trình…") are not numbered and stay whole.
     first = line.split(maxsplit=1)[0]
     letters = [c for c in first if c.isalpha()]
-    sentence = len(letters) > 1 and letters[0].isupper() and any(c.islower() for c in letters)
+    if not (len(letters) > 1 and letters[0].isupper() and any(c.islower() for c in letters)):
+        return False
     heading = parse_marker(current[0])
-    return sentence and heading is not None and heading.kind != "bullet" and is_upper_title(" ".join(current))
+    return heading is not None and heading.kind != "bullet" and is_upper_title(" ".join(current))
 
 
 def _starts_lower(line: str) -> bool:
