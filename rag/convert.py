@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -39,6 +40,7 @@ QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 CONVERTER_VERSION = 1  # bump when the produced folder changes
 _DONE_MARKER = "conversion.json"
+log = logging.getLogger(__name__)
 
 
 def cache_root() -> Path:
@@ -113,9 +115,9 @@ def build_once(target: Path, build, notice: str, *, marker: str = _DONE_MARKER,
     Args:
         target: Final folder; it counts as built when ``target / marker`` exists.
         build: Callable filling the (empty, existing) temp folder it is given.
-        notice: Message printed before building; ``%s`` becomes the target path.
+        notice: Message logged before building; ``%s`` becomes the target path.
         marker: File name whose presence marks a finished build.
-        verbose: Print the notice and the elapsed time.
+        verbose: Log the notice and the elapsed time (logger ``rag.convert``, level INFO).
 
     Returns:
         ``target``.
@@ -127,7 +129,7 @@ def build_once(target: Path, build, notice: str, *, marker: str = _DONE_MARKER,
         if (target / marker).is_file():  # another process finished meanwhile
             return target
         if verbose:
-            print(notice % target, flush=True)
+            log.info(notice, target)
         start = time.perf_counter()
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
         try:
@@ -139,7 +141,7 @@ def build_once(target: Path, build, notice: str, *, marker: str = _DONE_MARKER,
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         if verbose:
-            print(f"Ready in {time.perf_counter() - start:.1f} s.", flush=True)
+            log.info("Ready in %.1f s.", time.perf_counter() - start)
     return target
 
 

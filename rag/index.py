@@ -23,14 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import integrity, store
 from . import vietnamese as vn
 from .answer import Answer, compose
 from .dense import Dense
 from .diacritics import Restorer
 from .fusion import fuse, lift
 from .glossary import load_glossary, load_lexicon
+from .integrity import IndexCorruptError
 from .lexical import Lexical
+from .limits import check_question
 from .records import Hit
 from .references import document_key, find_references, matches
 from .text import normalize_query
@@ -110,18 +112,16 @@ def _fold_lower(value: str | None) -> str:
 class Index:
     """A loaded index version: documents, chunks, vectors and BM25, plus the query encoder."""
 
-    def __init__(self, folder: Path, *, embedder=None, settings: SearchSettings | None = None) -> None:
+    def __init__(self, folder: Path, *, embedder=None, settings: SearchSettings | None = None,
+                 verify: bool = False, hint: str = "") -> None:
         self.folder = Path(folder)
-        self.meta = json.loads((self.folder / "meta.json").read_text("utf-8"))
-        with open(self.folder / "documents.jsonl", encoding="utf-8") as handle:
-            self.documents = [json.loads(line) for line in handle if line.strip()]
-        with open(self.folder / "chunks.jsonl", encoding="utf-8") as handle:
-            self.chunks = [json.loads(line) for line in handle if line.strip()]
-        self.dense = Dense.load(self.folder / "vectors.faiss", self.meta["faiss"]["kind"], threads=1)
-        self.lexical = Lexical.load(self.folder / "bm25")
-        if not (len(self.chunks) == self.dense.size == self.lexical.size):
-            raise ValueError(f"index {self.folder} is inconsistent: {len(self.chunks)} chunks, "
-                             f"{self.dense.size} vectors, {self.lexical.size} BM25 rows")
+        try:
+            self._load(verify, hint)
+        except (IndexCorruptError, FileNotFoundError):
+            raise
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # faiss raises RuntimeError
+            raise IndexCorruptError(f"the index in {self.folder} cannot be read ({type(exc).__name__}: "
+                                    f"{exc}).{' Rebuild it: ' + hint if hint else ''}") from exc
         self.settings = settings or SearchSettings()
         self.glossary = load_glossary()
         self.lexicon = load_lexicon()
@@ -143,6 +143,24 @@ class Index:
             groups.setdefault((chunk["doc_id"], chunk["path"]), []).append(row)
         # Rows of clauses split into parts; a part found by search brings its siblings' text.
         self._parts = {key: rows for key, rows in groups.items() if len(rows) > 1}
+
+    def _load(self, verify: bool, hint: str) -> None:
+        self.meta = json.loads((self.folder / "meta.json").read_text("utf-8"))
+        raw = {name: (self.folder / name).read_bytes() for name in ("documents.jsonl", "chunks.jsonl")}
+        # Sizes always; the digests of the files read whole anyway cost one pass over bytes in memory.
+        integrity.verify(self.folder, self.meta, full=verify, hint=hint,
+                         known={n: integrity.sha256_bytes(b) for n, b in raw.items()})
+        self.documents = [json.loads(line) for line in raw["documents.jsonl"].decode("utf-8").splitlines()
+                          if line.strip()]
+        self.chunks = [json.loads(line) for line in raw["chunks.jsonl"].decode("utf-8").splitlines()
+                       if line.strip()]
+        del raw
+        self.dense = Dense.load(self.folder / "vectors.faiss", self.meta["faiss"]["kind"], threads=1)
+        self.lexical = Lexical.load(self.folder / "bm25")
+        if not (len(self.chunks) == self.dense.size == self.lexical.size):
+            raise IndexCorruptError(f"index {self.folder} is inconsistent: {len(self.chunks)} chunks, "
+                                    f"{self.dense.size} vectors, {self.lexical.size} BM25 rows")
+
 
     # -- encoder -----------------------------------------------------------------------
     @property
@@ -230,9 +248,14 @@ class Index:
 
         Returns:
             Hits, best first; empty for an empty query or when no clause passes the filters.
+
+        Raises:
+            ValueError: An unknown ``mode``.
+            QuestionTooLongError: A query over :data:`rag.limits.MAX_QUESTION_CHARS` characters.
         """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+        check_question(query)
         query = normalize_query(query)
         if not query or k <= 0:
             return []
@@ -309,6 +332,7 @@ class Index:
             **filters: ``year_from``, ``year_to``, ``doc_type``, ``issuer``, ``doc_id`` as in
                 :meth:`search`.
         """
+        check_question(question)
         query = normalize_query(question)
         plan = self.plan(query) if query else None
         hits = self._search(plan, k, "hybrid", filters) if plan is not None and k > 0 else []
@@ -393,8 +417,22 @@ def _top_positive(scores: np.ndarray, depth: int) -> dict[int, float]:
     return {int(r): float(scores[r]) for r in positive}
 
 
+def rebuild_command(root: Path, meta: dict | None = None) -> str:
+    """The command that rebuilds the index at ``root`` from its corpus."""
+    corpus = (meta or {}).get("corpus") or "DIR"
+    corpus = corpus.get("root", "DIR") if isinstance(corpus, dict) else corpus
+    return f"rag index --corpus {corpus} --index {root} --rebuild"
+
+
+def _read_meta(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "meta.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def load_index(path: str | Path | None = None, *, model: str | None = None, embedder=None,
-               settings: SearchSettings | None = None) -> Index:
+               settings: SearchSettings | None = None, verify: bool = False) -> Index:
     """Open the live version of the index directory ``path`` (default: ``$RAG_INDEX`` or ``index``).
 
     Args:
@@ -402,9 +440,11 @@ def load_index(path: str | Path | None = None, *, model: str | None = None, embe
         model: Embedding model the caller expects; refused if the index used another.
         embedder: A loaded query encoder (its ``info.name`` must match the index's model).
         settings: Fusion settings (defaults: :class:`SearchSettings`).
+        verify: Check the sha256 of every index file (sizes are always checked).
 
     Raises:
         IndexNotFoundError: When ``path`` holds no built index.
+        IndexCorruptError: When an index file is missing, truncated or changed.
         ModelMismatchError: When ``model``/``embedder`` differs from the index's model.
     """
     root = Path(path) if path is not None else default_index_dir()
@@ -414,15 +454,17 @@ def load_index(path: str | Path | None = None, *, model: str | None = None, embe
             raise IndexNotFoundError(
                 f"no index in {root}: build one with `rag index --corpus DIR --index {root}`")
         try:
-            index = Index(folder, embedder=embedder, settings=settings)
+            index = Index(folder, embedder=embedder, settings=settings, verify=verify,
+                          hint=rebuild_command(root, _read_meta(folder)))
             break
-        except FileNotFoundError:
-            if attempt == 2:  # a concurrent update removed this version while we read it
+        except (FileNotFoundError, IndexCorruptError):
+            # A concurrent update may have removed this version while we read it: try the new one.
+            if attempt == 2 or store.current_version(root) == folder:
                 raise
     wanted = embedder.info.name if embedder is not None else model
     if wanted and wanted != index.model_name:
         raise ModelMismatchError(
             f"the index in {root} was built with the embedding model {index.model_name!r}, "
             f"not {wanted!r}. Search it with its own model, or rebuild it with the new one: "
-            f"rag index --corpus {index.meta.get('corpus', 'DIR')} --index {root} --model {wanted} --rebuild")
+            f"{rebuild_command(root, index.meta)} --model {wanted}")
     return index

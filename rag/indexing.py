@@ -2,11 +2,14 @@
 
 Usage:
     rag index --corpus DIR [--index DIR] [--model NAME_OR_PATH] [--rebuild] [--faiss auto|flat|hnsw]
+    rag verify [--index DIR]
 
 Each file's content hash (bytes plus any metadata override) is kept in ``meta.json``;
 an update re-reads and re-embeds only files that are new or changed, copies the vectors
 and tokens of unchanged files from the live version, drops deleted files, and publishes
-the result as a new version (see :mod:`rag.store`).
+the result as a new version (see :mod:`rag.store`). The live version's checksums
+(:mod:`rag.integrity`) are verified before anything is reused from it; a damaged live
+version is rebuilt from the corpus instead.
 """
 
 from __future__ import annotations
@@ -23,14 +26,17 @@ import numpy as np
 
 from . import store
 from .chunking import CHUNKER_VERSION, DEFAULT_MAX_CHARS
+from .corpus import Corpus
 from .dense import Dense
 from .diacritics import Restorer
-from .ingest import iter_files, load_overrides, try_read, with_progress
+from .ingest import try_read, with_progress
+from .integrity import IndexCorruptError, checksums, verify
 from .lexical import DEFAULT_PARAMS, Lexical, tokenize
-from .reading import DEFAULT_MAX_BYTES
+from .limits import DEFAULT_LIMITS, Limits
 from .records import Document, Rejection
 
-FORMAT_VERSION = 1
+# 2: meta.json records a checksum of every file ("checksums") and the corpus with its mounts.
+FORMAT_VERSION = 2
 DEFAULT_CONTEXT = "title+headings"
 CONTEXTS = ("none", "headings", "title+headings")
 NORMALIZATION = ("NFC; control, zero-width and bidi characters removed; CRLF to LF; "
@@ -138,6 +144,8 @@ class _Previous:
 
     def __init__(self, folder: Path) -> None:
         self.meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        if self.meta.get("format") == FORMAT_VERSION:
+            verify(folder, self.meta, full=True)
         self.documents = {d["id"]: d for d in _read_jsonl(folder / "documents.jsonl")}
         self.chunks = _read_jsonl(folder / "chunks.jsonl")
         self.tokens = _read_jsonl(folder / "tokens.jsonl")
@@ -157,15 +165,33 @@ def _incompatibility(prev_meta: dict, model_name: str, dimension: int, settings:
     return ""
 
 
-def build_index(corpus: str | Path, index: str | Path = "index", *, model: str | None = None,
+def _open_previous(live: Path, report: BuildReport) -> _Previous | None:
+    """The live version for reuse, or ``None`` (and the reason in ``report``) when it is damaged."""
+    try:
+        return _Previous(live)
+    except (IndexCorruptError, OSError, ValueError, KeyError, RuntimeError) as exc:
+        # RuntimeError: faiss on a truncated file; ValueError: a JSON line cut short.
+        report.reason = f"the live index is damaged ({exc}); everything is read again"
+        return None
+
+
+def _live_model(live: Path) -> str | None:
+    try:
+        return json.loads((live / "meta.json").read_text("utf-8"))["model"]["name"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def build_index(corpus: str | Path | Corpus, index: str | Path = "index", *, model: str | None = None,
                 embedder=None, rebuild: bool = False, faiss_kind: str = "auto",
-                max_chars: int = DEFAULT_MAX_CHARS, max_bytes: int = DEFAULT_MAX_BYTES,
+                max_chars: int = DEFAULT_MAX_CHARS, limits: Limits = DEFAULT_LIMITS,
                 context: str = DEFAULT_CONTEXT, lexical_params: dict | None = None,
                 progress: bool = False, lock_timeout: float = 0.0) -> BuildReport:
     """Build the index of ``corpus`` in ``index``, or update it incrementally.
 
     Args:
-        corpus: Folder of documents (.txt, .md, .docx, .pdf), read recursively.
+        corpus: Folder of documents (.txt, .md, .docx, .pdf), read recursively, or a
+            :class:`rag.corpus.Corpus` (mounted folders, where links may lead).
         index: Index directory (created if missing).
         model: Embedding model name or folder; defaults to the bundled model, or to the
             model of the existing index when updating.
@@ -175,7 +201,7 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
         faiss_kind: ``auto`` (flat up to 20k chunks, fp16 up to 500k, HNSW above), ``flat``,
             ``fp16`` or ``hnsw``.
         max_chars: Split clauses longer than this at sentence boundaries.
-        max_bytes: Reject files larger than this.
+        limits: Size, character and clause limits per document (:mod:`rag.limits`).
         context: What precedes the clause text when embedding and tokenising: ``none``,
             ``headings`` or ``title+headings``.
         lexical_params: BM25 settings (``k1``, ``b``, ``method``, ``scheme``).
@@ -191,9 +217,9 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
         ValueError: When no chunk could be read from the corpus.
     """
     started = time.perf_counter()
-    corpus, root = Path(corpus).resolve(), Path(index)
-    if not corpus.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {corpus}")
+    corpus, root = Corpus.of(corpus), Path(index)
+    if not corpus.root.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {corpus.root}")
     if context not in CONTEXTS:
         raise ValueError(f"unknown context {context!r}; expected one of {CONTEXTS}")
     lexical_params = {**DEFAULT_PARAMS, **(lexical_params or {})}
@@ -201,23 +227,22 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
     with store.writer_lock(root, timeout=lock_timeout):
         store.cleanup(root)  # leftovers of builds that died
         live = store.current_version(root)
-        previous = _Previous(live) if live is not None and not rebuild else None
+        previous = _open_previous(live, report) if live is not None and not rebuild else None
         if embedder is None:
             from .embedding import Embedder
 
-            if model is None and previous is not None:
-                model = previous.meta["model"]["name"]
+            if model is None and live is not None:
+                model = _live_model(live)
             embedder = Embedder(model)
         settings = _settings(max_chars, context, lexical_params)
-        if previous is not None:
+        if previous is not None and not report.reason:
             report.reason = _incompatibility(previous.meta, embedder.info.name, embedder.info.dimension,
                                              settings)
             if report.reason:
                 previous = None
         report.full_rebuild = previous is None
 
-        overrides = load_overrides(corpus)
-        files = list(iter_files(corpus))
+        scan = corpus.scan()
         old_files = previous.meta["files"] if previous else {}
         doc_rows, chunk_rows, token_rows = [], [], []
         reused_rows: list[int] = []  # previous rows of the chunks taken over unchanged…
@@ -227,9 +252,10 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
         files_meta: dict[str, dict] = {}
         read_start = time.perf_counter()
         rejections: list[Rejection] = []
-        for path in with_progress(files, progress):
-            rel = path.relative_to(corpus).as_posix()
-            digest = file_hash(path, overrides.get(rel))
+        report.rejected.extend((r.source, r.reason) for r in scan.rejections)
+        for item in with_progress(scan.files, progress):
+            rel, path = item.doc_id, item.path
+            digest = file_hash(path, scan.overrides.get(rel))
             if previous is not None and old_files.get(rel, {}).get("sha256") == digest \
                     and rel in previous.documents:
                 report.unchanged.append(rel)
@@ -242,8 +268,8 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
                 files_meta[rel] = old_files[rel]
                 continue
             (report.changed if rel in old_files else report.added).append(rel)
-            doc = try_read(path, corpus, rejections, max_bytes=max_bytes, max_chars=max_chars,
-                           overrides=overrides.get(rel))
+            doc = try_read(item, rejections, limits=limits, max_chars=max_chars,
+                           overrides=scan.overrides.get(rel))
             if doc is None:
                 report.rejected.append((rejections[-1].source, rejections[-1].reason))
                 continue
@@ -305,7 +331,7 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
             "settings": settings,
             "lexical": lexical_params,
             "faiss": {"kind": dense.kind, "metric": "inner_product"},
-            "corpus": str(corpus),
+            "corpus": corpus.describe(),
             "counts": {"documents": len(doc_rows), "chunks": len(chunk_rows)},
             "files": files_meta,
             "rejected": [{"source": s, "reason": r} for s, r in report.rejected],
@@ -313,6 +339,7 @@ def build_index(corpus: str | Path, index: str | Path = "index", *, model: str |
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 3),
         }
+        meta["checksums"] = checksums(workspace)
         (workspace / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
         report.version = store.publish(root, workspace)
         store.cleanup(root)

@@ -3,29 +3,28 @@
 Usage:
     rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200]
 
-Files are read recursively; unreadable files are rejected with a reason and never stop
-the batch. Sidecar ``NAME.meta.json`` files and a ``metadata.csv`` (column ``file`` plus
+Files are read recursively (:mod:`rag.corpus` says which); unreadable files, files over
+a limit (:mod:`rag.limits`) and links that lead outside the corpus are rejected with a
+reason and never stop the batch. Sidecar ``NAME.meta.json`` files and a ``metadata.csv`` (column ``file`` plus
 any metadata field) in the corpus folder override extracted metadata.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .chunking import DEFAULT_MAX_CHARS, build_clauses
+from .corpus import Corpus, CorpusFile
 from .layout import Paragraph, clean_markdown, paragraphs
+from .limits import DEFAULT_LIMITS, Limits
 from .metadata import extract
-from .reading import DEFAULT_MAX_BYTES, ReadError, read_file
+from .reading import ReadError, read_file
 from .records import Document, Rejection
 
 OVERRIDABLE = ("doc_type", "number", "issuer", "date", "term", "signer", "title")
-_SKIP_NAMES = {"metadata.csv"}
 
 EXIT_OK = 0
 EXIT_FATAL = 1
@@ -42,25 +41,30 @@ class IngestResult:
     chars: int = 0
 
 
-def read_document(path: Path, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                  max_chars: int = DEFAULT_MAX_CHARS, overrides: dict | None = None) -> Document:
+def read_document(path: Path, root: Path | None = None, *, doc_id: str | None = None,
+                  limits: Limits = DEFAULT_LIMITS, max_chars: int = DEFAULT_MAX_CHARS,
+                  overrides: dict | None = None) -> Document:
     """Read, clean, describe and chunk one file.
 
     Args:
         path: The file.
-        root: Corpus root; the document id is the path relative to it.
-        max_bytes: Size limit (larger files raise :class:`ReadError`).
+        root: Corpus root; the document id is the path relative to it (unless ``doc_id``).
+        doc_id: The document id (a mounted folder's files carry its prefix).
+        limits: Size, character and clause limits (:class:`rag.limits.Limits`).
         max_chars: Clause length above which clauses are split at sentence boundaries.
         overrides: Metadata fields that replace the extracted ones.
 
     Raises:
-        ReadError: When the file cannot be read.
+        ReadError: When the file cannot be read or is over a limit.
     """
-    raw = read_file(path, max_bytes=max_bytes)
+    raw = read_file(path, limits=limits)
     source_text = clean_markdown(raw.text) if raw.format == "md" else raw.text
     source_paras = paragraphs(source_text)
     if not source_paras:
         raise ReadError("no paragraphs of text found")
+    if len(source_paras) > limits.max_clauses:
+        raise ReadError(f"{len(source_paras):,} paragraphs, over the limit of {limits.max_clauses:,} "
+                        "clauses per document")
     # The document text is the rebuilt paragraphs; clause spans point into it.
     paras, offset = [], 0
     for para in source_paras:
@@ -68,13 +72,15 @@ def read_document(path: Path, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
         offset += len(para.text) + 2
     text = "\n\n".join(p.text for p in paras)
     pages = [raw.page_at(p.offset) for p in source_paras] if raw.page_starts else None
-    doc_id = path.relative_to(root).as_posix()
+    doc_id = doc_id or path.relative_to(root).as_posix()
     meta = extract(text, paras, path.name)
     if overrides:
         meta.update({k: v for k, v in overrides.items() if k in OVERRIDABLE})
         if "date" in overrides:
             meta["date_source"] = "override"
     clauses = build_clauses(doc_id, text, paras, pages=pages, max_chars=max_chars)
+    if len(clauses) > limits.max_clauses:
+        raise ReadError(f"{len(clauses):,} clauses, over the limit of {limits.max_clauses:,} per document")
     return Document(
         id=doc_id, source=doc_id, format=raw.format, text=text,
         pages=len(raw.page_starts) if raw.page_starts else None,
@@ -82,52 +88,9 @@ def read_document(path: Path, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
     )
 
 
-def load_overrides(root: Path) -> dict[str, dict]:
-    """Metadata overrides by file (relative path) from ``metadata.csv`` and ``*.meta.json`` sidecars."""
-    table: dict[str, dict] = {}
-    csv_path = root / "metadata.csv"
-    if csv_path.is_file():
-        with open(csv_path, encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh):
-                name = (row.pop("file", "") or "").strip()
-                if name:
-                    table[name] = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
-    for folder, names in _walk(root):
-        for name in names:
-            if not name.endswith(".meta.json"):
-                continue
-            sidecar = folder / name
-            target = name[: -len(".meta.json")]
-            data = json.loads(sidecar.read_text(encoding="utf-8"))
-            rel_dir = folder.relative_to(root)
-            for candidate in names:
-                if candidate != name and (candidate == target or Path(candidate).stem == target):
-                    table.setdefault((rel_dir / candidate).as_posix(), {}).update(data)
-    return table
-
-
-def _walk(root: Path) -> Iterator[tuple[Path, list[str]]]:
-    """``(folder, file names)`` under ``root``, hidden entries skipped, folder links followed once."""
-    seen = set()
-    for folder, dirs, names in os.walk(root, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in seen:  # a link cycle
-            dirs[:] = []
-            continue
-        seen.add(real)
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        yield Path(folder), [n for n in names if not n.startswith(".")]
-
-
-def iter_files(root: Path) -> Iterator[Path]:
-    """Files under ``root`` in path order, without hidden files and metadata sidecars.
-
-    Symbolic links to folders are followed (once each), so a corpus can gather folders
-    that live elsewhere; their ``*.meta.json`` sidecars apply too (:func:`load_overrides`).
-    """
-    found = [folder / name for folder, names in _walk(root) for name in names
-             if name not in _SKIP_NAMES and not name.endswith(".meta.json") and (folder / name).is_file()]
-    yield from sorted(found, key=lambda p: p.relative_to(root).as_posix())
+def iter_files(root: Path, link_roots: tuple[Path, ...] = ()) -> Iterator[Path]:
+    """Readable files under ``root`` in id order (rejected entries left out; see :mod:`rag.corpus`)."""
+    yield from (f.path for f in Corpus.of(root, link_roots=link_roots).scan().files)
 
 
 def with_progress(files: list[Path], progress: bool):
@@ -139,39 +102,42 @@ def with_progress(files: list[Path], progress: bool):
     return tqdm(files, desc="Reading", unit="file")
 
 
-def try_read(path: Path, root: Path, rejections: list[Rejection], **kwargs) -> Document | None:
+def try_read(item: CorpusFile, rejections: list[Rejection], **kwargs) -> Document | None:
     """:func:`read_document`, or ``None`` with the reason appended to ``rejections``."""
-    rel = path.relative_to(root).as_posix()
     try:
-        return read_document(path, root, **kwargs)
+        return read_document(item.path, doc_id=item.doc_id, **kwargs)
     except ReadError as exc:
-        rejections.append(Rejection(rel, str(exc)))
+        rejections.append(Rejection(item.doc_id, str(exc)))
+    except MemoryError:
+        rejections.append(Rejection(item.doc_id, "too large to read in the available memory"))
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
-        rejections.append(Rejection(rel, f"unexpected error: {type(exc).__name__}: {exc}"))
+        rejections.append(Rejection(item.doc_id, f"unexpected error: {type(exc).__name__}: {exc}"))
     return None
 
 
-def ingest_folder(root: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
+def ingest_folder(root: str | Path | Corpus, *, limits: Limits = DEFAULT_LIMITS,
                   max_chars: int = DEFAULT_MAX_CHARS, progress: bool = False) -> IngestResult:
-    """Read every file under ``root``; rejected files are listed with their reason.
+    """Read every file under ``root``; rejected files and links are listed with their reason.
+
+    Args:
+        root: Corpus folder (or a :class:`rag.corpus.Corpus` with mounts and link roots).
+        limits: Size, character and clause limits.
+        max_chars: Clause length above which clauses are split.
+        progress: Show a progress bar on stderr.
 
     Raises:
         FileNotFoundError: When ``root`` is not a folder.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {root}")
-    overrides = load_overrides(root)
-    files = list(iter_files(root))
-    result = IngestResult()
+    scan = Corpus.of(root).scan()
+    result = IngestResult(rejections=list(scan.rejections))
     start = time.perf_counter()
-    for path in with_progress(files, progress):
-        rel = path.relative_to(root).as_posix()
-        doc = try_read(path, root, result.rejections, max_bytes=max_bytes, max_chars=max_chars,
-                       overrides=overrides.get(rel))
+    for item in with_progress(scan.files, progress):
+        doc = try_read(item, result.rejections, limits=limits, max_chars=max_chars,
+                       overrides=scan.overrides.get(item.doc_id))
         if doc is None:
             continue
         result.documents.append(doc)
         result.chars += len(doc.text)
+    result.rejections.sort(key=lambda r: r.source)
     result.seconds = time.perf_counter() - start
     return result

@@ -15,10 +15,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .limits import DEFAULT_LIMITS, Limits
 from .text import normalize_text
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
 class ReadError(Exception):
@@ -40,19 +40,20 @@ class RawText:
         return max(1, bisect.bisect_right(self.page_starts, offset))
 
 
-def read_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawText:
+def read_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> RawText:
     """Read one file.
 
     Args:
         path: File to read; the format comes from the extension.
-        max_bytes: Files larger than this are rejected.
+        limits: Size, character and ZIP limits (:class:`rag.limits.Limits`).
 
     Returns:
         The normalised text.
 
     Raises:
         ReadError: Unsupported, oversize, empty, binary, undecodable, encrypted,
-            scanned (no text layer) or corrupt files.
+            scanned (no text layer), corrupt files, zip bombs and texts over the
+            character limit.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -61,28 +62,82 @@ def read_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawTex
     size = path.stat().st_size
     if size == 0:
         raise ReadError("empty file")
-    if size > max_bytes:
-        raise ReadError(f"file too large: {size / 1e6:.1f} MB > limit {max_bytes / 1e6:.1f} MB")
+    if size > limits.max_bytes:
+        raise ReadError(f"file too large: {size / 1e6:.1f} MB > limit {limits.max_bytes / 1e6:.1f} MB")
     if suffix == ".pdf":
-        raw = _read_pdf(path)
+        raw = _read_pdf(path, limits.max_doc_chars)
     elif suffix == ".docx":
+        check_zip(path, limits)
         raw = RawText(_read_docx(path), "docx")
     else:
         raw = RawText(decode_text(path.read_bytes()), suffix[1:])
     if not raw.text.strip():
         raise ReadError("no text found in the file")
+    _check_chars(len(raw.text), limits.max_doc_chars)
     return raw
 
 
+def _check_chars(chars: int, limit: int) -> None:
+    if chars > limit:
+        raise ReadError(f"more than {limit:,} characters of text, over the limit per document")
+
+
+def check_zip(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a ZIP container (``.docx``) whose parts would expand beyond the limits.
+
+    The sizes come from the ZIP directory, before anything is decompressed; Python's
+    ``zipfile`` never returns more bytes than a part declares, so they cannot lie.
+
+    Raises:
+        ReadError: Not a ZIP, too many parts, a part over ``max_xml_bytes`` (XML) or
+            expanding more than ``max_zip_ratio`` times, or over ``max_unzipped_bytes`` in all.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ReadError(f"corrupt DOCX: not a ZIP container ({exc})") from exc
+    if len(infos) > limits.max_zip_members:
+        raise ReadError(f"DOCX with {len(infos):,} parts, over the limit of {limits.max_zip_members:,}")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 1024 * 1024 and ratio > limits.max_zip_ratio:
+            raise ReadError(f"DOCX part {info.filename} expands {ratio:,.0f} times "
+                            f"({info.file_size / 1e6:,.1f} MB from {info.compress_size / 1e3:,.1f} KB): "
+                            "refused as a possible zip bomb")
+        if info.filename.lower().endswith((".xml", ".rels")) and info.file_size > limits.max_xml_bytes:
+            raise ReadError(f"DOCX part {info.filename} holds {info.file_size / 1e6:,.1f} MB of XML, over "
+                            f"the limit of {limits.max_xml_bytes / 1e6:,.0f} MB")
+    if total > limits.max_unzipped_bytes:
+        raise ReadError(f"DOCX expands to {total / 1e6:,.1f} MB, over the limit of "
+                        f"{limits.max_unzipped_bytes / 1e6:,.0f} MB")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when every other byte is mostly NUL (ASCII-heavy UTF-16 text)."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def decode_text(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM) or UTF-16 (with BOM) and normalise it.
+    """Decode UTF-8 (with or without BOM) or UTF-16 (with or without BOM) and normalise it.
 
     Raises:
         ReadError: Binary content or bytes that are not valid UTF-8/UTF-16.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16_without_bom(data)
+    if encoding:
         try:
-            text = data.decode("utf-16")
+            text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise ReadError(f"invalid UTF-16 text ({exc.reason} at byte {exc.start})") from exc
     else:
@@ -105,8 +160,6 @@ def _read_docx(path: Path) -> str:
         import docx
     except ImportError as exc:  # pragma: no cover
         raise ImportError("Reading .docx needs python-docx: pip install python-docx") from exc
-    if not zipfile.is_zipfile(path):
-        raise ReadError("corrupt DOCX: not a ZIP container")
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # noqa: BLE001 - python-docx raises many types
@@ -135,7 +188,7 @@ def _read_docx(path: Path) -> str:
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-–]\s*)?(?:trang\s+)?\d{1,4}(?:\s*/\s*\d{1,4})?(?:\s*[-–])?\s*$", re.I)
 
 
-def _read_pdf(path: Path) -> RawText:
+def _read_pdf(path: Path, max_chars: int) -> RawText:
     try:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
@@ -150,7 +203,11 @@ def _read_pdf(path: Path) -> RawText:
                 ok = 0
             if not ok:
                 raise ReadError("encrypted PDF (password required)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages, chars = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            _check_chars(chars, max_chars)  # stop a decompression bomb at the first page over
     except ReadError:
         raise
     except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:

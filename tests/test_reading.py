@@ -13,6 +13,7 @@ import pytest
 
 from rag.ingest import EXIT_SOME_REJECTED, ingest_folder
 from rag.layout import clean_markdown, paragraphs
+from rag.limits import Limits
 from rag.reading import ReadError, decode_text, read_file
 
 GOOD = ("KẾT LUẬN\n\nTại Hội nghị ngày 11/10/2024, Ban Chấp hành đã thống nhất.\n\n"
@@ -51,7 +52,7 @@ def bad_folder(tmp_path):
 
 
 def test_good_file_is_read_and_each_bad_file_has_its_own_reason(bad_folder):
-    result = ingest_folder(bad_folder, max_bytes=100_000)
+    result = ingest_folder(bad_folder, limits=Limits(max_bytes=100_000))
     assert [d.source for d in result.documents] == ["good.txt"]
     reasons = {r.source: r.reason for r in result.rejections}
     assert set(reasons) == {"empty.txt", "random.txt", "latin1.txt", "scan.pdf", "truncated.pdf",
@@ -133,7 +134,9 @@ def test_sidecar_and_csv_override_metadata(tmp_path):
     assert docs["b.md"].issuer == "Tỉnh ủy Quảng Ngãi"
 
 
-def test_sidecars_inside_a_linked_folder_apply(tmp_path):
+def test_sidecars_inside_a_linked_folder_apply_when_links_may_lead_there(tmp_path):
+    from rag.corpus import Corpus
+
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "kl.txt").write_text(GOOD, "utf-8")
@@ -141,8 +144,9 @@ def test_sidecars_inside_a_linked_folder_apply(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "linked").symlink_to(elsewhere)
-    docs = {d.source: d for d in ingest_folder(corpus).documents}
-    assert set(docs) == {"linked/kl.txt"}
+    result = ingest_folder(Corpus.of(corpus, link_roots=[elsewhere]))
+    docs = {d.source: d for d in result.documents}
+    assert set(docs) == {"linked/kl.txt"} and not result.rejections
     assert docs["linked/kl.txt"].issuer == "Huyện ủy Mộ Đức"
 
 
