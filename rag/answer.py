@@ -64,13 +64,21 @@ class Citation:
     highlights: tuple[tuple[int, int], ...] = ()
     sentences: tuple[tuple[int, int], ...] = ()
 
-    def marked(self, start: str = "**", end: str = "**") -> str:
-        """The clause text with ``start``/``end`` around each highlight."""
+    def marked(self, start: str = "**", end: str = "**", escape=None) -> str:
+        """The clause text with ``start``/``end`` around each highlight.
+
+        Args:
+            start: Inserted before each highlight.
+            end: Inserted after each highlight.
+            escape: Applied to every piece of the clause text (not to the markers), e.g.
+                :func:`rag.render.md_text` for Markdown.
+        """
+        escape = escape or (lambda piece: piece)
         out, last = [], 0
         for a, b in self.highlights:
-            out += [self.text[last:a], start, self.text[a:b], end]
+            out += [escape(self.text[last:a]), start, escape(self.text[a:b]), end]
             last = b
-        return "".join(out) + self.text[last:]
+        return "".join(out) + escape(self.text[last:])
 
 
 @dataclass(frozen=True)

@@ -241,14 +241,12 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import runpy
-
-    app = Path(__file__).resolve().parent.parent / "app_gradio.py"
-    if not app.is_file():
-        print(f"error: the web app {app} is not here; run it from the project checkout", file=sys.stderr)
+    try:
+        from .app.server import main as serve
+    except ImportError as exc:
+        print(f"error: the web app needs gradio: pip install 'party-rag[app]' ({exc})", file=sys.stderr)
         return 1
-    sys.argv = [str(app), *args.app_args]
-    runpy.run_path(str(app), run_name="__main__")
+    serve(args.app_args)
     return 0
 
 

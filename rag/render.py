@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 from collections import defaultdict
 
 from .answer import Answer, Citation, format_date
@@ -24,6 +25,20 @@ mark.hl {background:#ffd33d; padding:0 1px}
 .doc-view .clause.selected {border-left-color:#8b0000; background:#fff3cd}
 .doc-view .plain {white-space:pre-wrap; color:#57606a}
 """
+
+
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~#])")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def md_text(text: str | None) -> str:
+    """``text`` as literal Markdown: HTML tags inert (``&lt;img…``), link and emphasis marks escaped.
+
+    Document text comes from uploads and may carry ``<img onerror=…>`` or
+    ``[x](javascript:…)``; everything a document says goes through here before it becomes
+    Markdown, so it is shown, never run.
+    """
+    return _MD_INLINE.sub(r"\\\1", html.escape(_WHITESPACE.sub(" ", text or ""), quote=False))
 
 
 def _marked_html(text: str, spans, sentences=()) -> str:
@@ -49,18 +64,18 @@ def citation_card(citation: Citation) -> str:
 
 def answer_markdown(answer: Answer) -> str:
     """The chat message: lead, then the citations grouped by document (matches in bold)."""
-    lines = [answer.lead, ""]
+    lines = [md_text(answer.lead), ""]
     if answer.found:
         for group in answer.groups:
-            lines.append(f"**{group.label}**")
+            lines.append(f"**{md_text(group.label)}**")
             for c in group.citations:
                 path = f"mục {c.path}" if answer.language == "vi" else f"clause {c.path}"
-                lines.append(f"- [{c.rank}] *{path}*: {' '.join(c.marked('**', '**').split())}")
+                lines.append(f"- [{c.rank}] *{md_text(path)}*: {c.marked('**', '**', md_text)}")
             lines.append("")
     else:
         heading = "Có thể liên quan:" if answer.language == "vi" else "Possibly related:"
         lines.append(f"*{heading}*")
-        lines += [f"- [{c.rank}] {c.label}" for c in answer.related]
+        lines += [f"- [{c.rank}] {md_text(c.label)}" for c in answer.related]
     return "\n".join(lines).strip()
 
 
@@ -96,8 +111,8 @@ def hits_by_year(hits: list[Hit]) -> str:
         for h in by_year[year]:
             label = " ".join(p for p in (h.doc_type, h.number and f"số {h.number}", h.issuer) if p)
             text = " ".join(h.text.split())
-            lines.append(f"- **{label}** ({format_date(h.date)}) — mục {h.path}: {text[:300]}"
-                         f"{'…' if len(text) > 300 else ''}")
+            lines.append(f"- **{md_text(label)}** ({format_date(h.date)}) — mục {md_text(h.path)}: "
+                         f"{md_text(text[:300])}{'…' if len(text) > 300 else ''}")
     return "\n".join(lines) or "_Không có kết quả._"
 
 

@@ -23,6 +23,13 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory):
+    """Tests never read or write the user's data directory (uploads, index, audit log)."""
+    os.environ["RAG_DATA_DIR"] = str(tmp_path_factory.mktemp("data-dir"))
+    yield
+
+
 @pytest.fixture(scope="session")
 def founding_paragraphs() -> list[str]:
     from rag.text import normalize_text
@@ -79,8 +86,10 @@ def app_server(tmp_path_factory):
     port = free_port()
     log_path = work / "app.log"
     log = open(log_path, "w")
+    data = work / "data"
     proc = subprocess.Popen([sys.executable, str(ROOT / "app_gradio.py"), "--port", str(port),
-                             "--corpus", str(corpus), "--index", str(work / "index"), "--max-upload-mb", "1"],
+                             "--corpus", str(corpus), "--data-dir", str(data), "--max-upload-mb", "1",
+                             "--allow-upload"],
                             cwd=work, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 300
@@ -93,7 +102,7 @@ def app_server(tmp_path_factory):
                 time.sleep(1)
         else:
             pytest.fail(f"app did not start within 300 s:\n{log_path.read_text()}")
-        yield {"url": f"http://127.0.0.1:{port}/", "corpus": corpus, "log": log_path}
+        yield {"url": f"http://127.0.0.1:{port}/", "corpus": corpus, "data": data, "log": log_path}
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -69,7 +69,7 @@ def test_chat_citation_viewer_upload_and_search(app_server, browser, tmp_path):
     page.locator("#upload input[type=file]").set_input_files(str(docx_path))
     page.locator("#upload-button").click()
     page.locator("#upload-status", has_text="Đã thêm").wait_for(timeout=180_000)
-    assert (app_server["corpus"] / "uploads" / docx_path.name).exists()
+    assert (app_server["data"] / "uploads" / docx_path.name).exists()
     page.get_by_role("tab", name="Tra cứu").click()
     page.locator("#search-query textarea").fill("mô hình nuôi chim yến trong nhà")
     page.locator("#search-button").click()

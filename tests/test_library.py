@@ -1,21 +1,30 @@
-"""The app's corpus/index manager with the fake encoder: uploads, deletes, searching during an update."""
+"""The app's corpus/index manager with the fake encoder: uploads, trash, roles, audit, live updates."""
 
 import shutil
 import threading
 
+import pytest
 from conftest import FOUNDING
 from fake_encoder import KeywordEncoder
+
+from rag.datadir import DataDir
+from rag.library import Access, Library
+from rag.uploads import UploadRejected
 
 KH = "KẾ HOẠCH\nVề trồng rừng phòng hộ ven biển\n\n1. Trồng mới 20 ha rừng phòng hộ ven biển.\n"
 
 
-def test_upload_is_searchable_and_searches_keep_working_meanwhile(tmp_path):
-    from app_gradio import Library
-
+@pytest.fixture
+def lib(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(FOUNDING, corpus / FOUNDING.name)
-    lib = Library(corpus, tmp_path / "index", embedder=KeywordEncoder())
+    corpus.chmod(0o555)  # the app only reads the corpus folder
+    yield Library(corpus, DataDir.open(tmp_path / "data"), embedder=KeywordEncoder())
+    corpus.chmod(0o755)
+
+
+def test_upload_is_searchable_and_searches_keep_working_meanwhile(lib, tmp_path):
     before = lib.index
     lib.embedder = KeywordEncoder(delay=0.3)  # a slow update
     upload = tmp_path / "kh.txt"
@@ -23,7 +32,7 @@ def test_upload_is_searchable_and_searches_keep_working_meanwhile(tmp_path):
     result = {}
 
     def add():
-        result["stored"], result["rejected"] = lib.add_files([(upload, "kh.txt")])
+        result["stored"], result["rejected"] = lib.add_files([(upload, "kh.txt")], user="an")
 
     worker = threading.Thread(target=add)
     worker.start()
@@ -36,38 +45,62 @@ def test_upload_is_searchable_and_searches_keep_working_meanwhile(tmp_path):
     assert lib.index is not before
     assert lib.index.search("trồng rừng phòng hộ ven biển", k=1)[0].doc_id == "uploads/kh.txt"
     assert ["uploads/kh.txt", 1] == [r for r in lib.documents_table() if r[0] == "uploads/kh.txt"][0][::6]
+    assert (lib.data.uploads / "kh.txt").is_file() and not (lib.corpus.root / "uploads").exists()
 
     big = tmp_path / "big.txt"
     big.write_text("a" * 4096, encoding="utf-8")
     lib.max_upload = 1024
     stored, rejected = lib.add_files([(upload, "../../again.txt"), (big, "big.txt"), (big, "x.exe")])
     assert stored == [] and len(rejected) == 3
-    assert "already in the corpus" in rejected[0] and "over the" in rejected[1] and "only" in rejected[2]
-
-    lib.delete("uploads/kh.txt")
-    assert "uploads/kh.txt" not in lib.index.doc_by_id and not (corpus / "uploads" / "kh.txt").exists()
+    assert "đã có trong kho" in rejected[0] and "vượt giới hạn" in rejected[1] and "chỉ nhận" in rejected[2]
     assert "II.2.6" in lib.viewer(FOUNDING.name, f"{FOUNDING.name}#II.2.6")
 
 
-def test_login_pairs_from_the_environment(monkeypatch):
-    from app_gradio import _auth
+def test_delete_moves_an_upload_to_the_trash_and_restore_brings_it_back(lib, tmp_path):
+    upload = tmp_path / "kh.txt"
+    upload.write_text(KH, encoding="utf-8")
+    lib.add_files([(upload, "kh.txt")], user="an")
+    entry = lib.delete("uploads/kh.txt", user="an")
+    assert "uploads/kh.txt" not in lib.index.doc_by_id and not (lib.data.uploads / "kh.txt").exists()
+    assert lib.trash() == [entry] and (lib.data.trash / entry).read_text("utf-8") == KH
+    assert lib.restore(entry, user="binh") == "uploads/kh.txt"
+    assert "uploads/kh.txt" in lib.index.doc_by_id and lib.trash() == []
+    actions = [(e["user"], e["action"], e.get("doc_id")) for e in lib.audit.events()]
+    assert actions == [("an", "upload", "uploads/kh.txt"), ("an", "delete", "uploads/kh.txt"),
+                       ("binh", "restore", "uploads/kh.txt")]
+    assert all(e["time"].endswith("Z") for e in lib.audit.events())
 
-    monkeypatch.delenv("RAG_AUTH", raising=False)
-    assert _auth() is None
-    monkeypatch.setenv("RAG_AUTH", "an:mật:khẩu, binh:pw2")
-    assert _auth() == [("an", "mật:khẩu"), ("binh", "pw2")]
+
+def test_corpus_documents_cannot_be_deleted_from_the_app(lib):
+    for doc_id in (FOUNDING.name, f"uploads/../{FOUNDING.name}", "uploads/../../etc/passwd"):
+        with pytest.raises(UploadRejected, match="chỉ xóa được|không có tệp"):
+            lib.delete(doc_id)
+    assert (lib.corpus.root / FOUNDING.name).is_file() and FOUNDING.name in lib.index.doc_by_id
 
 
-def test_an_unreadable_upload_is_reported_and_not_kept(tmp_path):
-    from app_gradio import Library
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(FOUNDING, corpus / FOUNDING.name)
-    lib = Library(corpus, tmp_path / "index", embedder=KeywordEncoder())
+def test_an_unreadable_upload_is_reported_and_not_kept(lib, tmp_path):
     broken = tmp_path / "scan.pdf"
     broken.write_bytes(b"%PDF-1.4 not really a pdf")
     stored, rejected = lib.add_files([(broken, "scan.pdf")])
     assert stored == [] and len(rejected) == 1 and rejected[0].startswith("uploads/scan.pdf: ")
-    assert not (corpus / "uploads" / "scan.pdf").exists()
+    assert not (lib.data.uploads / "scan.pdf").exists()
     assert list(lib.index.doc_by_id) == [FOUNDING.name]
+    assert lib.audit.events()[-1]["action"] == "upload-rejected"
+
+
+def test_roles():
+    assert not Access().can_manage(None)
+    assert Access(allow_upload=True).can_manage(None)
+    admin = Access(login=True, admins=frozenset({"an"}), allow_upload=True)
+    assert admin.can_manage("an") and not admin.can_manage("binh") and not admin.can_manage(None)
+
+
+def test_login_pairs_and_admins_from_the_environment(monkeypatch):
+    from rag.app.server import admin_names, auth_pairs
+
+    monkeypatch.delenv("RAG_AUTH", raising=False)
+    assert auth_pairs() is None
+    monkeypatch.setenv("RAG_AUTH", "an:mật:khẩu, binh:pw2")
+    assert auth_pairs() == [("an", "mật:khẩu"), ("binh", "pw2")]
+    monkeypatch.setenv("RAG_ADMINS", "an, ")
+    assert admin_names() == frozenset({"an"})

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -27,8 +28,16 @@ def cli_env(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def built(cli_env):
-    result = _rag("index", "--corpus", str(ROOT / "corpus"), "--quiet", env=cli_env)
+def corpus(tmp_path_factory):
+    """A copy of the bundled document: tests never index the live corpus/ folder."""
+    folder = tmp_path_factory.mktemp("corpus")
+    shutil.copy(FOUNDING, folder / FOUNDING.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(cli_env, corpus):
+    result = _rag("index", "--corpus", str(corpus), "--quiet", env=cli_env)
     assert result.returncode == 0, result.stderr
     assert "added (1)" in result.stdout
     return cli_env["RAG_INDEX"]
@@ -73,11 +82,30 @@ def test_cli_json_and_queries_file(built, cli_env, tmp_path):
     assert lines[1]["hits"][0]["path"] == "II.2.6"
 
 
-def test_rerunning_index_on_an_unchanged_corpus_embeds_nothing(built, cli_env):
-    result = _rag("index", "--corpus", str(ROOT / "corpus"), "--quiet", env=cli_env)
+def test_rerunning_index_on_an_unchanged_corpus_embeds_nothing(built, cli_env, corpus):
+    result = _rag("index", "--corpus", str(corpus), "--quiet", env=cli_env)
     assert result.returncode == 0 and "already up to date" in result.stdout
 
 
 def test_search_without_an_index_fails_clearly(tmp_path, cli_env):
     result = _rag("search", "IUU", "--index", str(tmp_path / "none"), env=cli_env)
     assert result.returncode == 1 and "rag index --corpus" in result.stderr
+
+
+def test_json_output_is_pure_on_a_first_run_with_an_empty_model_cache(built, cli_env, tmp_path):
+    env = dict(cli_env, RAG_CACHE_DIR=str(tmp_path / "empty-cache"))
+    result = _rag("ask", "nhiệm vụ chống khai thác IUU", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["citations"][0]["path"] == "II.2.6"
+    assert (tmp_path / "empty-cache").is_dir()  # the encoder really was written on this run
+
+
+def test_output_cut_by_a_closed_pipe_ends_without_a_traceback(built, cli_env, corpus):
+    """`rag index … | head -1`: the reader is gone before the first line is written."""
+    for args in (["index", "--corpus", str(corpus), "--quiet"], ["search", "IUU", "-k", "50"]):
+        proc = subprocess.Popen([sys.executable, "-m", "rag", *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=cli_env, cwd=ROOT)
+        proc.stdout.close()
+        _, err = proc.communicate(timeout=600)
+        assert "Traceback" not in err and "BrokenPipeError" not in err, err
+        assert proc.returncode == 141

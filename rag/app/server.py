@@ -1,0 +1,163 @@
+"""Start the web app: private temp folder, no telemetry, a login guard and roles, then serve.
+
+Usage:
+    rag serve [--corpus DIR] [--data-dir DIR] [--index DIR] [--host 127.0.0.1] [--port 7860]
+              [--model NAME_OR_PATH] [--max-upload-mb 20] [--allow-upload]
+    python app_gradio.py [same flags]
+
+Flags can also come from ``RAG_CORPUS``, ``RAG_DATA_DIR``, ``RAG_INDEX``, ``RAG_HOST``,
+``RAG_PORT`` and ``RAG_MODEL``. ``RAG_AUTH="user:password,user2:password2"`` turns on a
+login and ``RAG_ADMINS="user"`` names who may upload, delete and restore; without a
+login nobody may, unless ``--allow-upload`` is given. The app listens on localhost,
+never creates a public link, sends no telemetry and contacts no host at start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from ..convert import DEFAULT_MODEL
+from ..datadir import DataDir, default_data_dir
+from ..library import Access, Library
+from ..limits import MB
+from ..uploads import DEFAULT_MAX_BYTES
+
+log = logging.getLogger(__name__)
+BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+# Routes gradio answers without a login; with RAG_AUTH they need one too.
+GUARDED = ("/gradio_api/reset", "/gradio_api/startup-events", "/gradio_api/heartbeat", "/gradio_api/runs",
+           "/gradio_api/run-history", "/gradio_api/vibe", "/gradio_api/undo-vibe", "/gradio_api/stream",
+           "/gradio_api/cancel", "/gradio_api/app_id", "/monitoring", "/gradio_api/monitoring",
+           "/openapi.json", "/gradio_api/openapi.json", "/docs", "/redoc")
+
+
+def prepare_environment() -> Path:
+    """Turn off telemetry and hub look-ups and give gradio a private temp folder; returns it.
+
+    Gradio serves every file under its temp folder (by default ``/tmp/gradio``, shared by
+    every process on the machine), so the app gets its own, mode 0700, removed at exit.
+    Must run before gradio is imported.
+    """
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    private = Path(tempfile.mkdtemp(prefix="rag-app-"))
+    os.environ["GRADIO_TEMP_DIR"] = str(private / "gradio")
+    atexit.register(shutil.rmtree, private, True)
+    return private
+
+
+class Exports:
+    """CSV exports in the app's private folder; each in its own random folder, pruned after a while."""
+
+    def __init__(self, folder: Path, keep_seconds: float = 900) -> None:
+        self.folder, self.keep_seconds = Path(folder), keep_seconds
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def write(self, name: str, text: str) -> Path:
+        """Write ``text`` as ``name`` in a new random folder; drop exports older than ``keep_seconds``."""
+        cutoff = time.time() - self.keep_seconds
+        for old in self.folder.iterdir():
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        target = self.folder / secrets.token_hex(8)
+        target.mkdir(mode=0o700)
+        path = target / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+
+class LoginGuard:
+    """ASGI middleware: with a login, the :data:`GUARDED` routes answer 401 to strangers."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Answer 401 to a guarded route without a valid login cookie; pass everything else on."""
+        if scope["type"] == "http" and scope["path"].rstrip("/").startswith(GUARDED):
+            gradio_app = scope.get("app")
+            if getattr(gradio_app, "auth", None) and not _logged_in(gradio_app, scope):
+                from starlette.responses import JSONResponse
+
+                await JSONResponse({"detail": "Not authenticated"}, status_code=401)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _logged_in(gradio_app, scope) -> bool:
+    from starlette.requests import Request
+
+    cookies = Request(scope).cookies
+    token = (cookies.get(f"access-token-{gradio_app.cookie_id}")
+             or cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}"))
+    return bool(token and gradio_app.tokens.get(token))
+
+
+def auth_pairs() -> list[tuple[str, str]] | None:
+    """``(user, password)`` pairs from ``RAG_AUTH`` (``None`` without a login)."""
+    pairs = [p.split(":", 1) for p in os.environ.get("RAG_AUTH", "").split(",") if ":" in p]
+    return [(u.strip(), pw) for u, pw in pairs] or None
+
+
+def admin_names() -> frozenset[str]:
+    """User names from ``RAG_ADMINS`` (comma-separated)."""
+    return frozenset(n.strip() for n in os.environ.get("RAG_ADMINS", "").split(",") if n.strip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The app's flags (each also readable from a ``RAG_*`` variable)."""
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="rag serve", description="Web app over Vietnamese party documents.")
+    parser.add_argument("--corpus", type=Path, default=Path(env("RAG_CORPUS", BUNDLED_CORPUS)),
+                        help="Folder of documents, only read (default: the bundled corpus/, or $RAG_CORPUS).")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=f"Users' data: uploads, trash, index, audit log (default: $RAG_DATA_DIR, "
+                             f"else {default_data_dir()}).")
+    parser.add_argument("--index", type=Path, default=Path(env("RAG_INDEX")) if env("RAG_INDEX") else None,
+                        help="Index directory, built or updated on start (default: DATA_DIR/index, "
+                             "or $RAG_INDEX).")
+    parser.add_argument("--host", default=env("RAG_HOST", "127.0.0.1"),
+                        help="Interface to listen on (default: 127.0.0.1, or $RAG_HOST).")
+    parser.add_argument("--port", type=int, default=int(env("RAG_PORT", "7860")),
+                        help="Port to listen on (default: 7860, or $RAG_PORT).")
+    parser.add_argument("--model", default=env("RAG_MODEL", DEFAULT_MODEL),
+                        help=f"Embedding model name or folder (default: {DEFAULT_MODEL}, or $RAG_MODEL).")
+    parser.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_BYTES / MB,
+                        help="Largest accepted upload in megabytes (default: 20).")
+    parser.add_argument("--allow-upload", action="store_true",
+                        help="Without a login (RAG_AUTH), let anyone upload, delete and restore documents "
+                             "(default: off). With a login, only the users in $RAG_ADMINS may.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse flags, build or update the index and serve the app on localhost."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    private = prepare_environment()
+    data = DataDir.open(args.data_dir)
+    max_upload = int(args.max_upload_mb * MB)
+    # Uploads are held to max_upload when stored; the corpus, uploads included, to the same
+    # per-document limits as `rag index` (rag.limits).
+    lib = Library(args.corpus, data, index_dir=args.index, model=args.model, max_upload=max_upload)
+    auth = auth_pairs()
+    access = Access(login=auth is not None, admins=admin_names(), allow_upload=args.allow_upload)
+    from starlette.middleware import Middleware
+
+    from .ui import CSS, build_app, theme
+
+    app = build_app(lib, access, Exports(private / "exports"))
+    log.info("Serving on http://%s:%s (data: %s)", args.host, args.port, data.root)
+    app.queue(default_concurrency_limit=4).launch(
+        server_name=args.host, server_port=args.port, share=False, auth=auth, css=CSS, theme=theme(),
+        max_file_size=max_upload, quiet=True, footer_links=[], run_history=False,
+        app_kwargs={"openapi_url": None, "middleware": [Middleware(LoginGuard)]})

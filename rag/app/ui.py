@@ -1,0 +1,266 @@
+"""The Gradio page: cited answers (Hỏi đáp), filtered search (Tra cứu) and documents (Văn bản).
+
+Programs use the named endpoints ``/ask`` and ``/search`` through gradio_client (see
+README); bad parameters there get a clear message, never a bare "upstream error".
+gradio is imported only in this package.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..answer import Answer
+from ..index import MODES
+from ..library import Access, Library
+from ..limits import MAX_K, QuestionTooLongError, check_question
+from ..render import CSS as RENDER_CSS
+from ..render import HIT_COLUMNS, answer_markdown, citation_card, hit_rows, hits_by_year, hits_csv
+from ..uploads import UploadRejected
+
+EXAMPLES = [
+    "Which tasks concern IUU fishing?",
+    "nhiệm vụ chống khai thác IUU",
+    "chong khai thac hai san bat hop phap",
+    "Chương trình OCOP được chỉ đạo thế nào?",
+]
+DOC_COLUMNS = ["tệp", "loại", "số", "ngày", "cơ quan", "tiêu đề", "điều khoản"]
+CSS = RENDER_CSS
+
+
+def theme():
+    """Gradio's default theme on system fonts (the stock one fetches a web font at every page load)."""
+    import gradio as gr
+
+    return gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
+                             font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"])
+NO_RIGHTS = "⛔ Chỉ quản trị viên được tải lên, xóa hoặc khôi phục văn bản."
+
+
+def search_params(query, year_from=None, year_to=None, doc_type=None, issuer=None, mode="hybrid",
+                  k=10) -> dict:
+    """Checked keyword arguments of :meth:`rag.index.Index.search` from API input.
+
+    ``k`` is clamped to 1…:data:`rag.limits.MAX_K`.
+
+    Raises:
+        ValueError: A message in Vietnamese and English naming the bad value.
+    """
+    if not isinstance(query, str):
+        raise ValueError("Thiếu câu hỏi / query must be text.")
+    check_question(query)
+    if mode not in MODES:
+        raise ValueError(f"Chế độ không hợp lệ {mode!r}; chọn một trong {', '.join(MODES)} / unknown mode.")
+    try:
+        k = int(k)
+    except (TypeError, ValueError):
+        raise ValueError(f"k phải là số nguyên, không phải {k!r} / k must be an integer.") from None
+    years = []
+    for name, value in (("year_from", year_from), ("year_to", year_to)):
+        if value in (None, ""):
+            years.append(None)
+            continue
+        try:
+            year = int(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} phải là năm (vd. 2024), không phải {value!r} / "
+                             f"{name} must be a year.") from None
+        if not 1900 <= year <= 2100:
+            raise ValueError(f"{name} = {year} nằm ngoài 1900–2100 / {name} out of range.")
+        years.append(year)
+    if years[0] and years[1] and years[0] > years[1]:
+        raise ValueError("year_from lớn hơn year_to / year_from is after year_to.")
+    return {"query": query, "k": max(1, min(k, MAX_K)), "mode": mode, "year_from": years[0],
+            "year_to": years[1], "doc_type": doc_type or None, "issuer": issuer or None}
+
+
+def _user(request) -> str | None:
+    return getattr(request, "username", None) if request is not None else None
+
+
+def build_app(lib: Library, access: Access, exports):
+    """Create the Gradio Blocks app.
+
+    Args:
+        lib: The corpus and its live index.
+        access: Who may upload, delete and restore.
+        exports: Where CSV exports are written (:class:`rag.app.server.Exports`).
+    """
+    import gradio as gr
+
+    progress_default = gr.Progress()
+
+    def api_ask(question: str) -> tuple[str, str]:
+        """Answer a question: (answer as Markdown, JSON of the answer with every citation)."""
+        if not isinstance(question, str) or not question.strip():
+            raise gr.Error("Câu hỏi trống / the question is empty.")
+        try:
+            answer = lib.index.answer(question)
+        except QuestionTooLongError as exc:
+            raise gr.Error(str(exc)) from None
+        return answer_markdown(answer), json.dumps(answer.to_dict(), ensure_ascii=False)
+
+    def api_search(query: str, year_from: int | None = None, year_to: int | None = None,
+                   doc_type: str | None = None, issuer: str | None = None, mode: str = "hybrid",
+                   k: int = 10) -> str:
+        """Search clauses: JSON list of hits (rank, score, path, text, document metadata); k ≤ 100."""
+        try:
+            params = search_params(query, year_from, year_to, doc_type, issuer, mode, k)
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from None
+        hits = lib.index.search(params.pop("query"), **params)
+        return json.dumps([h.to_dict() for h in hits], ensure_ascii=False)
+
+    with gr.Blocks(title="Tra cứu văn bản Đảng", analytics_enabled=False, delete_cache=(900, 900)) as app:
+        gr.Markdown("# Tra cứu văn bản Đảng\nHỏi bằng tiếng Việt (có hoặc không dấu) hoặc tiếng Anh; "
+                    "câu trả lời trích nguyên văn điều khoản, kèm số hiệu, ngày, cơ quan ban hành và mục. "
+                    "Chạy ngoại tuyến (offline).")
+        with gr.Tabs(selected="chat") as tabs:
+            with gr.Tab("Hỏi đáp", id="chat"):
+                chatbot = gr.Chatbot(label="Hỏi đáp", elem_id="chatbot", height=380,
+                                     placeholder="**Ví dụ:** Which tasks concern IUU fishing? · "
+                                                 "nhiệm vụ chống khai thác IUU")
+                with gr.Row():
+                    question = gr.Textbox(label="Câu hỏi / Question", elem_id="question", scale=8,
+                                          placeholder="Ví dụ: Which tasks concern IUU fishing?")
+                    ask_button = gr.Button("Hỏi", variant="primary", elem_id="ask-button", scale=1)
+                gr.Examples(EXAMPLES, inputs=question, label="Câu hỏi mẫu")
+                cards = gr.Dataset(components=[gr.HTML(visible=False)], samples=[], type="index",
+                                   label="Trích dẫn — bấm vào một thẻ để mở văn bản tại điều khoản đó",
+                                   elem_id="citations", samples_per_page=10)
+                cited = gr.State([])
+            with gr.Tab("Tra cứu", id="search"):
+                with gr.Row():
+                    query = gr.Textbox(label="Từ khóa / câu hỏi", elem_id="search-query", scale=6)
+                    search_button = gr.Button("Tra cứu", variant="primary", elem_id="search-button", scale=1)
+                with gr.Row():
+                    year_from = gr.Number(None, label="Từ năm", precision=0, elem_id="year-from")
+                    year_to = gr.Number(None, label="Đến năm", precision=0, elem_id="year-to")
+                    doc_type = gr.Dropdown([""], value="", label="Loại văn bản", allow_custom_value=True)
+                    issuer = gr.Dropdown([""], value="", label="Cơ quan ban hành", allow_custom_value=True)
+                    mode = gr.Radio(list(MODES), value="hybrid", label="Chế độ")
+                by_year = gr.Checkbox(label="Nhóm theo năm", value=False)
+                search_status = gr.Markdown(elem_id="search-status")
+                table = gr.Dataframe(headers=HIT_COLUMNS, value=[], interactive=False, wrap=True,
+                                     elem_id="search-results")
+                grouped = gr.Markdown(visible=False, elem_id="by-year")
+                export = gr.File(label="Xuất CSV", elem_id="export")
+            with gr.Tab("Văn bản", id="docs") as docs_tab:
+                docs_table = gr.Dataframe(headers=DOC_COLUMNS, value=[], interactive=False, wrap=True,
+                                          elem_id="docs-table")
+                doc_select = gr.Dropdown([], label="Xem văn bản", elem_id="doc-select")
+                viewer = gr.HTML(lib.viewer(None), elem_id="viewer")
+                with gr.Group(visible=False, elem_id="manage") as manage:
+                    with gr.Row():
+                        upload = gr.File(label="Tải lên .pdf, .docx, .txt, .md", file_count="multiple",
+                                         file_types=[".pdf", ".docx", ".txt", ".md"], elem_id="upload")
+                        upload_button = gr.Button("Thêm vào chỉ mục", elem_id="upload-button")
+                    with gr.Row():
+                        delete_select = gr.Dropdown([], label="Xóa văn bản đã tải lên (chuyển vào thùng rác)",
+                                                    elem_id="delete-select")
+                        delete_confirm = gr.Checkbox(label="Tôi chắc chắn muốn xóa văn bản này")
+                        delete_button = gr.Button("Xóa", variant="stop", elem_id="delete-button")
+                    with gr.Row():
+                        trash_select = gr.Dropdown([], label="Thùng rác", elem_id="trash-select")
+                        restore_button = gr.Button("Khôi phục", elem_id="restore-button")
+                upload_status = gr.Markdown(elem_id="upload-status")
+
+        def current(message: str = "", request: gr.Request | None = None):
+            ids, uploaded, trash = lib.document_ids(), lib.document_ids(uploaded_only=True), lib.trash()
+            return (message, lib.documents_table(), gr.Dropdown(choices=ids, value=None),
+                    gr.Dropdown(choices=uploaded, value=None), gr.Dropdown(choices=trash, value=None),
+                    gr.Dropdown(choices=[""] + lib.index.doc_types()),
+                    gr.Dropdown(choices=[""] + lib.index.issuers()),
+                    gr.Group(visible=access.can_manage(_user(request))), False)
+
+        refresh_outputs = [upload_status, docs_table, doc_select, delete_select, trash_select, doc_type,
+                           issuer, manage, delete_confirm]
+
+        def chat_turn(text: str, history: list):
+            text = (text or "").strip()
+            if not text:
+                return history, gr.Dataset(samples=[]), [], ""
+            try:
+                answer: Answer = lib.index.answer(text)
+            except QuestionTooLongError as exc:
+                gr.Warning(str(exc))
+                return history, gr.Dataset(samples=[]), [], text
+            history = [*history, {"role": "user", "content": text},
+                       {"role": "assistant", "content": answer_markdown(answer)}]
+            samples = [[citation_card(c)] for c in answer.citations]
+            ids = [(c.doc_id, c.clause_id) for c in answer.citations]
+            return history, gr.Dataset(samples=samples), ids, ""
+
+        def open_citation(index: int, ids: list):
+            doc_id, clause_id = ids[index]
+            return gr.Tabs(selected="docs"), gr.Dropdown(choices=lib.document_ids(), value=doc_id), \
+                lib.viewer(doc_id, clause_id)
+
+        def run_search(text, y1, y2, dtype, iss, m, group):
+            try:
+                params = search_params(text or "", y1, y2, dtype, iss, m, 50)
+            except ValueError as exc:
+                return [], gr.Markdown(visible=False), None, f"⛔ {exc}"
+            hits = lib.index.search(params.pop("query"), **params)
+            path = exports.write("ket-qua-tra-cuu.csv", hits_csv(hits)) if hits else None
+            return (hit_rows(hits), gr.Markdown(hits_by_year(hits), visible=bool(group)),
+                    str(path) if path else None, f"{len(hits)} kết quả")
+
+        def add_uploads(files, request: gr.Request, progress=progress_default):
+            user = _user(request)
+            if not access.can_manage(user):
+                return current(NO_RIGHTS, request)
+            if not files:
+                return current("Chưa chọn tệp nào.", request)
+            progress(0.1, desc="Đang đọc và lập chỉ mục…")
+            stored, rejected = lib.add_files([(Path(f), Path(f).name) for f in files], user=user)
+            lines = [f"✅ Đã thêm: `{s}`" for s in stored] + [f"⛔ Từ chối: {r}" for r in rejected]
+            return current("\n\n".join(lines), request)
+
+        def delete_doc(doc_id, sure, request: gr.Request):
+            user = _user(request)
+            if not access.can_manage(user):
+                return current(NO_RIGHTS, request)
+            if not doc_id or not sure:
+                return current("Chọn văn bản và đánh dấu xác nhận trước khi xóa.", request)
+            try:
+                entry = lib.delete(doc_id, user=user)
+            except UploadRejected as exc:
+                return current(f"⛔ {exc}", request)
+            return current(f"🗑️ Đã chuyển `{doc_id}` vào thùng rác (`{entry}`); có thể khôi phục.", request)
+
+        def restore_doc(entry, request: gr.Request):
+            user = _user(request)
+            if not access.can_manage(user):
+                return current(NO_RIGHTS, request)
+            if not entry:
+                return current("Chọn một mục trong thùng rác.", request)
+            try:
+                doc_id = lib.restore(entry, user=user)
+            except UploadRejected as exc:
+                return current(f"⛔ {exc}", request)
+            return current(f"♻️ Đã khôi phục `{doc_id}`.", request)
+
+        ask_args = {"fn": chat_turn, "inputs": [question, chatbot],
+                    "outputs": [chatbot, cards, cited, question], "api_visibility": "private"}
+        ask_button.click(**ask_args)
+        question.submit(**ask_args)
+        cards.click(open_citation, inputs=[cards, cited], outputs=[tabs, doc_select, viewer],
+                    api_visibility="private").then(
+            None, js="() => {setTimeout(() => document.querySelector('#viewer .selected')"
+                     "?.scrollIntoView({block: 'center'}), 300)}")
+        search_inputs = [query, year_from, year_to, doc_type, issuer, mode, by_year]
+        search_outputs = [table, grouped, export, search_status]
+        for trigger in (search_button.click, query.submit, by_year.change):
+            trigger(run_search, search_inputs, search_outputs, api_visibility="private")
+        doc_select.change(lambda d: lib.viewer(d), doc_select, viewer, api_visibility="private")
+        upload_button.click(add_uploads, upload, refresh_outputs, api_visibility="private")
+        delete_button.click(delete_doc, [delete_select, delete_confirm], refresh_outputs,
+                            api_visibility="private")
+        restore_button.click(restore_doc, trash_select, refresh_outputs, api_visibility="private")
+        # Every page load and every visit of the Văn bản tab sees the corpus as it is now.
+        app.load(current, None, refresh_outputs, api_visibility="private")
+        docs_tab.select(current, None, refresh_outputs, api_visibility="private")
+        gr.api(api_ask, api_name="ask")
+        gr.api(api_search, api_name="search")
+    return app

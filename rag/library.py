@@ -1,0 +1,160 @@
+"""The app's corpus: the bundled or given folder plus users' uploads, its live index and its writer.
+
+Gradio-free, so it is tested without a browser. Uploaded files live in the data
+directory (:mod:`rag.datadir`), mounted into the corpus as ``uploads/…``; the corpus
+folder itself is only read. Searches use the current :class:`~rag.index.Index` object
+while an update builds the next one, which is swapped in when complete. Who may change
+the corpus is decided by :class:`Access`; every change is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .audit import AuditLog
+from .convert import DEFAULT_MODEL
+from .corpus import Corpus
+from .datadir import DataDir
+from .index import Index, load_index
+from .indexing import build_index
+from .integrity import sha256_file
+from .limits import DEFAULT_LIMITS, Limits
+from .render import document_html
+from .uploads import (
+    DEFAULT_MAX_BYTES,
+    UPLOAD_PREFIX,
+    UploadRejected,
+    move_to_trash,
+    restore_from_trash,
+    store_upload,
+    trash_entries,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may upload, delete and restore documents.
+
+    With a login, only the users named in ``admins``; without one, anybody when
+    ``allow_upload`` is set, else nobody. Everybody may ask, search and read.
+    """
+
+    login: bool = False
+    admins: frozenset[str] = field(default_factory=frozenset)
+    allow_upload: bool = False
+
+    def can_manage(self, user: str | None) -> bool:
+        """True when ``user`` (``None`` without login) may change the corpus."""
+        if self.login:
+            return user is not None and user in self.admins
+        return self.allow_upload
+
+
+class Library:
+    """The corpus, its live index and the one writer that updates both (searches never wait)."""
+
+    def __init__(self, corpus: Path, data: DataDir, *, index_dir: Path | None = None,
+                 model: str = DEFAULT_MODEL, max_upload: int = DEFAULT_MAX_BYTES, embedder=None,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
+        self.data = data
+        self.corpus = Corpus.of(corpus, {UPLOAD_PREFIX: data.uploads})
+        self.index_dir = Path(index_dir) if index_dir else data.index
+        self.max_upload, self.limits = max_upload, limits
+        self.audit = AuditLog(data.audit_log)
+        self.embedder = embedder
+        if self.embedder is None:
+            from .embedding import Embedder
+
+            self.embedder = Embedder(model)
+        self._writer = threading.Lock()
+        self.index: Index = self._update(progress=True)
+
+    def _update(self, progress: bool = False) -> Index:
+        report = build_index(self.corpus, self.index_dir, embedder=self.embedder, progress=progress,
+                             lock_timeout=600, limits=self.limits)
+        log.info("%s", report.summary())
+        self.last_report = report
+        # Swapped in only when complete: searches meanwhile use the previous index object.
+        return load_index(self.index_dir, embedder=self.embedder)
+
+    def _known(self) -> dict[str, str]:
+        return {sha256_file(f.path): f.doc_id for f in self.corpus.scan().files}
+
+    def add_files(self, files: list[tuple[Path, str]],
+                  user: str | None = None) -> tuple[list[str], list[str]]:
+        """Store uploads and re-index; returns (stored document ids, rejection messages)."""
+        with self._writer:
+            known = self._known()
+            stored, rejected, digests = [], [], {}
+            for path, name in files:
+                try:
+                    item = store_upload(self.data.uploads, path, name, max_bytes=self.max_upload, known=known)
+                except UploadRejected as exc:
+                    rejected.append(str(exc))
+                    self.audit.record(user, "upload-rejected", name=name, reason=str(exc))
+                    continue
+                known[item.sha256] = item.doc_id
+                digests[item.doc_id] = item.sha256
+                stored.append(item.doc_id)
+            if stored:
+                self.index = self._update()
+                # A stored file the pipeline could not read (zip bomb, scanned PDF…) is not kept.
+                for source, reason in self.last_report.rejected:
+                    if source in stored:
+                        stored.remove(source)
+                        rejected.append(f"{source}: {reason}")
+                        (self.data.uploads / source.split("/", 1)[1]).unlink(missing_ok=True)
+                        self.audit.record(user, "upload-rejected", doc_id=source, reason=reason)
+            for doc_id in stored:
+                self.audit.record(user, "upload", doc_id=doc_id, sha256=digests[doc_id])
+        return stored, rejected
+
+    def delete(self, doc_id: str, user: str | None = None) -> str:
+        """Move an uploaded document to the trash and drop it from the index; returns the trash entry.
+
+        Raises:
+            UploadRejected: When ``doc_id`` is not an uploaded document.
+        """
+        with self._writer:
+            entry = move_to_trash(self.data.uploads, self.data.trash, doc_id)
+            self.audit.record(user, "delete", doc_id=doc_id, trash=entry)
+            self.index = self._update()
+        return entry
+
+    def trash(self) -> list[str]:
+        """Trash entries that :meth:`restore` can bring back, newest first."""
+        return trash_entries(self.data.trash)
+
+    def restore(self, entry: str, user: str | None = None) -> str:
+        """Bring a trash entry back into the corpus and the index; returns its document id."""
+        with self._writer:
+            doc_id = restore_from_trash(self.data.trash, self.data.uploads, entry)
+            self.audit.record(user, "restore", doc_id=doc_id, trash=entry)
+            self.index = self._update()
+        return doc_id
+
+    def document_ids(self, uploaded_only: bool = False) -> list[str]:
+        """Ids of the indexed documents (only the uploaded ones when asked)."""
+        ids = [d["id"] for d in self.index.documents]
+        return [i for i in ids if i.startswith(UPLOAD_PREFIX + "/")] if uploaded_only else ids
+
+    def documents_table(self) -> list[list]:
+        """One row per indexed document."""
+        counts: dict[str, int] = {}
+        for chunk in self.index.chunks:
+            counts[chunk["doc_id"]] = counts.get(chunk["doc_id"], 0) + 1
+        return [[d["id"], d.get("doc_type") or "", d.get("number") or "", d.get("date") or "",
+                 d.get("issuer") or "", d.get("title") or "", counts.get(d["id"], 0)]
+                for d in self.index.documents]
+
+    def viewer(self, doc_id: str | None, selected: str | None = None) -> str:
+        """HTML of a document with the selected clause highlighted."""
+        doc = self.index.doc_by_id.get(doc_id or "")
+        if doc is None:
+            return "<p>Chọn một văn bản để xem.</p>"
+        return document_html(doc, [c for c in self.index.chunks if c["doc_id"] == doc_id], selected)
