@@ -419,7 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rag`` console script; returns the process exit code."""
     args = build_parser().parse_args(argv)
     # Library messages (the one-time model export…) go to stderr, so stdout stays parseable.
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("rag").setLevel(logging.INFO)
     try:
         code = args.func(args)
         sys.stdout.flush()

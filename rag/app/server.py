@@ -33,7 +33,8 @@ from ..uploads import DEFAULT_MAX_BYTES
 log = logging.getLogger(__name__)
 BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 # Routes gradio answers without a login; with RAG_AUTH they need one too.
-GUARDED = ("/gradio_api/reset", "/gradio_api/startup-events", "/gradio_api/heartbeat", "/gradio_api/runs",
+# (startup-events stays open: launch() calls it itself, and it only runs the app's load hooks once.)
+GUARDED = ("/gradio_api/reset", "/gradio_api/heartbeat", "/gradio_api/runs",
            "/gradio_api/run-history", "/gradio_api/vibe", "/gradio_api/undo-vibe", "/gradio_api/stream",
            "/gradio_api/cancel", "/gradio_api/app_id", "/monitoring", "/gradio_api/monitoring",
            "/openapi.json", "/gradio_api/openapi.json", "/docs", "/redoc")
@@ -142,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Parse flags, build or update the index and serve the app on localhost."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("rag").setLevel(logging.INFO)
     private = prepare_environment()
     data = DataDir.open(args.data_dir)
     max_upload = int(args.max_upload_mb * MB)

@@ -2,13 +2,16 @@
 
 Programs use the named endpoints ``/ask`` and ``/search`` through gradio_client (see
 README); bad parameters there get a clear message, never a bare "upstream error".
-gradio is imported only in this package.
+gradio is imported only in this package; import this module only after
+:func:`rag.app.server.prepare_environment` (gradio reads its settings at import).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import gradio as gr
 
 from ..answer import Answer
 from ..index import MODES
@@ -30,8 +33,6 @@ CSS = RENDER_CSS
 
 def theme():
     """Gradio's default theme on system fonts (the stock one fetches a web font at every page load)."""
-    import gradio as gr
-
     return gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
                              font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"])
 NO_RIGHTS = "⛔ Chỉ quản trị viên được tải lên, xóa hoặc khôi phục văn bản."
@@ -86,8 +87,6 @@ def build_app(lib: Library, access: Access, exports):
         access: Who may upload, delete and restore.
         exports: Where CSV exports are written (:class:`rag.app.server.Exports`).
     """
-    import gradio as gr
-
     progress_default = gr.Progress()
 
     def api_ask(question: str) -> tuple[str, str]:
@@ -148,7 +147,8 @@ def build_app(lib: Library, access: Access, exports):
             with gr.Tab("Văn bản", id="docs") as docs_tab:
                 docs_table = gr.Dataframe(headers=DOC_COLUMNS, value=[], interactive=False, wrap=True,
                                           elem_id="docs-table")
-                doc_select = gr.Dropdown([], label="Xem văn bản", elem_id="doc-select")
+                doc_select = gr.Dropdown([], label="Xem văn bản", elem_id="doc-select",
+                                         allow_custom_value=True)
                 viewer = gr.HTML(lib.viewer(None), elem_id="viewer")
                 with gr.Group(visible=False, elem_id="manage") as manage:
                     with gr.Row():
@@ -167,7 +167,8 @@ def build_app(lib: Library, access: Access, exports):
 
         def current(message: str = "", request: gr.Request | None = None):
             ids, uploaded, trash = lib.document_ids(), lib.document_ids(uploaded_only=True), lib.trash()
-            return (message, lib.documents_table(), gr.Dropdown(choices=ids, value=None),
+            # The viewer's choice is kept (a click on a citation may have just set it).
+            return (message, lib.documents_table(), gr.Dropdown(choices=ids),
                     gr.Dropdown(choices=uploaded, value=None), gr.Dropdown(choices=trash, value=None),
                     gr.Dropdown(choices=[""] + lib.index.doc_types()),
                     gr.Dropdown(choices=[""] + lib.index.issuers()),
@@ -198,9 +199,10 @@ def build_app(lib: Library, access: Access, exports):
 
         def run_search(text, y1, y2, dtype, iss, m, group):
             try:
-                params = search_params(text or "", y1, y2, dtype, iss, m, 50)
+                # An empty number box sends 0: no year filter.
+                params = search_params(text or "", y1 or None, y2 or None, dtype, iss, m, 50)
             except ValueError as exc:
-                return [], gr.Markdown(visible=False), None, f"⛔ {exc}"
+                return [], gr.Markdown(visible=False), None, f"**Lỗi:** {exc}"
             hits = lib.index.search(params.pop("query"), **params)
             path = exports.write("ket-qua-tra-cuu.csv", hits_csv(hits)) if hits else None
             return (hit_rows(hits), gr.Markdown(hits_by_year(hits), visible=bool(group)),
