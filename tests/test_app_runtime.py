@@ -61,10 +61,12 @@ def test_hostile_document_text_is_escaped_in_answer_markdown(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(FOUNDING, corpus / FOUNDING.name)
-    (corpus / "x.txt").write_text("KẾ HOẠCH <b>Ban</b> [Tỉnh ủy](javascript:alert(1))\n\n"
-                                  "1. Nuôi chim yến <img src=x onerror=alert(1)> **đậm** `mã` _nghiêng_.\n", "utf-8")
+    (corpus / "x.txt").write_text(
+        "KẾ HOẠCH <b>Ban</b> [Tỉnh ủy](javascript:alert(1))\n\n"
+        "1. Nuôi chim yến <img src=x onerror=alert(1)> **đậm** `mã` _nghiêng_.\n", "utf-8")
     build_index(corpus, tmp_path / "index", embedder=KeywordEncoder())
-    index = load_index(tmp_path / "index", embedder=KeywordEncoder(), settings=SearchSettings(abstain_below=0))
+    index = load_index(tmp_path / "index", embedder=KeywordEncoder(),
+                       settings=SearchSettings(abstain_below=0))
     answer = index.answer("nuôi chim yến")
     text = answer_markdown(answer)
     assert any(c.doc_id == "x.txt" for c in answer.citations)
