@@ -38,8 +38,9 @@ def login_app(tmp_path_factory):
     shutil.copy(FOUNDING, corpus / FOUNDING.name)
     (corpus / "hostile.txt").write_text(HOSTILE, "utf-8")
     port, guard_log, log_path = free_port(), work / "net.log", work / "app.log"
+    path = os.pathsep.join([str(ROOT / "tests" / "netguard"), os.environ.get("PYTHONPATH", "")])
     env = dict(os.environ, RAG_AUTH="an:mk-an,binh:mk-binh", RAG_ADMINS="an",
-               NET_GUARD_LOG=str(guard_log), PYTHONPATH=os.pathsep.join([str(ROOT / "tests" / "netguard"), os.environ.get("PYTHONPATH", "")]))
+               NET_GUARD_LOG=str(guard_log), PYTHONPATH=path)
     env.pop("HF_HUB_OFFLINE", None)
     env.pop("GRADIO_ANALYTICS_ENABLED", None)
     with open(log_path, "w") as log:
