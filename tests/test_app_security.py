@@ -102,7 +102,8 @@ def test_gradio_routes_answer_only_to_logged_in_users(login_app):
     assert _request(f"{url}/openapi.json")[0] in (401, 404)
     assert _request(f"{url}/gradio_api/openapi.json")[0] in (401, 404)
     cookie = _login(url, "binh", "mk-binh")
-    assert _request(f"{url}/gradio_api/reset", method="POST", data=b'{"event_id": "x"}', cookie=cookie)[0] == 200
+    reset = _request(f"{url}/gradio_api/reset", method="POST", data=b'{"event_id": "x"}', cookie=cookie)
+    assert reset[0] == 200
     assert _request(f"{url}/openapi.json", cookie=cookie)[0] == 404  # the route list is not served at all
 
 
