@@ -109,7 +109,8 @@ def test_gradio_routes_answer_only_to_logged_in_users(login_app):
 
 def test_files_the_app_did_not_write_are_refused_even_after_login(login_app, app_server):
     cookie = _login(login_app["url"], "an", "mk-an")
-    for stray in (_stray_file(Path(tempfile.gettempdir())), _stray_file(Path(tempfile.gettempdir()) / "gradio")):
+    temp = Path(tempfile.gettempdir())
+    for stray in (_stray_file(temp), _stray_file(temp / "gradio")):
         status, body, _ = _request(f"{login_app['url']}/gradio_api/file={stray}", cookie=cookie)
         assert status in (401, 403) and b"not for the web" not in body
         status, body, _ = _request(f"{app_server['url'].rstrip('/')}/gradio_api/file={stray}")
