@@ -128,7 +128,8 @@ def test_no_outbound_connection_no_share_hint_and_no_telemetry(login_app):
     assert not guard.exists() or guard.read_text() == "", guard.read_text()
     log = login_app["log"].read_text()
     assert "share=True" not in log and "Serving on http://" in log
-    config = json.loads(_request(f"{login_app['url']}/config", cookie=_login(login_app["url"], "an", "mk-an"))[1])
+    cookie = _login(login_app["url"], "an", "mk-an")
+    config = json.loads(_request(f"{login_app['url']}/config", cookie=cookie)[1])
     assert config.get("analytics_enabled") is False
 
 
