@@ -96,7 +96,8 @@ def _ingest(args: argparse.Namespace) -> int:
     if args.report:
         report = {
             "folder": str(args.dir), "seconds": result.seconds, "chars": result.chars,
-            "documents": [d.to_dict(with_clauses=False) for d in result.documents],
+            "documents": [{**d.to_dict(with_clauses=False), "clause_count": len(d.clauses)}
+                          for d in result.documents],
             "rejections": [{"source": r.source, "reason": r.reason} for r in result.rejections],
         }
         Path(args.report).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")

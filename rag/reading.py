@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, MB, Limits
 from .text import normalize_text
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
@@ -63,7 +63,7 @@ def read_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> RawText:
     if size == 0:
         raise ReadError("empty file")
     if size > limits.max_bytes:
-        raise ReadError(f"file too large: {size / 1e6:.1f} MB > limit {limits.max_bytes / 1e6:.1f} MB")
+        raise ReadError(f"file too large: {size / MB:.1f} MB > limit {limits.max_bytes / MB:.1f} MB")
     if suffix == ".pdf":
         raw = _read_pdf(path, limits.max_doc_chars)
     elif suffix == ".docx":
@@ -105,14 +105,14 @@ def check_zip(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 1024 * 1024 and ratio > limits.max_zip_ratio:
             raise ReadError(f"DOCX part {info.filename} expands {ratio:,.0f} times "
-                            f"({info.file_size / 1e6:,.1f} MB from {info.compress_size / 1e3:,.1f} KB): "
+                            f"({info.file_size / MB:,.1f} MB from {info.compress_size / 1024:,.1f} KB): "
                             "refused as a possible zip bomb")
         if info.filename.lower().endswith((".xml", ".rels")) and info.file_size > limits.max_xml_bytes:
-            raise ReadError(f"DOCX part {info.filename} holds {info.file_size / 1e6:,.1f} MB of XML, over "
-                            f"the limit of {limits.max_xml_bytes / 1e6:,.0f} MB")
+            raise ReadError(f"DOCX part {info.filename} holds {info.file_size / MB:,.1f} MB of XML, over "
+                            f"the limit of {limits.max_xml_bytes / MB:,.0f} MB")
     if total > limits.max_unzipped_bytes:
-        raise ReadError(f"DOCX expands to {total / 1e6:,.1f} MB, over the limit of "
-                        f"{limits.max_unzipped_bytes / 1e6:,.0f} MB")
+        raise ReadError(f"DOCX expands to {total / MB:,.1f} MB, over the limit of "
+                        f"{limits.max_unzipped_bytes / MB:,.0f} MB")
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
