@@ -176,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
               "| chars | ms |", "|---|---|"] + [f"| {p['chars']} | {p['ms']} |" for p in result["planning"]]
     text = "\n".join(lines) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"attack-{result['date']}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
-                                                            "utf-8")
+    payload = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    (args.out / f"attack-{result['date']}.json").write_text(payload, "utf-8")
     (args.out / f"attack-{result['date']}.md").write_text(text, "utf-8")
     sys.stdout.write(text)
     return 0 if all(r["outcome"] != "missing" for r in rows) and run["exit_code"] in (0, 3) else 1
