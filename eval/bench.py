@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from rag import DEFAULT_MODEL, build_index
+from rag.corpus import Corpus
 from rag.dense import Dense
 from rag.ingest import iter_files
 
@@ -197,6 +198,8 @@ def _dir_size(path: Path) -> int:
 def _build(tier: str, corpus: Path, index_path: Path, encoder, real: bool, reuse: bool) -> dict:
     """Build a tier's index (or reuse an earlier build of the same corpus) and its build numbers."""
     record_file = index_path.with_name(index_path.name + ".build.json")
+    # The tier folders are links into ../shared, which a corpus follows only when allowed.
+    corpus = Corpus.of(corpus, link_roots=[datasets.SHARED])
     if reuse and record_file.exists():
         record = json.loads(record_file.read_text("utf-8"))
         # An unchanged corpus makes this incremental build a no-op that only re-hashes files.

@@ -5,6 +5,7 @@ from conftest import shared_path
 from fake_encoder import KeywordEncoder
 
 from rag import build_index, load_index
+from rag.corpus import Corpus
 
 pytestmark = pytest.mark.slow
 
@@ -12,9 +13,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     party, local = shared_path("corpus", "party"), shared_path("corpus", "local-gov")
-    corpus = tmp_path_factory.mktemp("corpus")
-    (corpus / "party").symlink_to(party)
-    (corpus / "local-gov").symlink_to(local)
+    corpus = Corpus.of(tmp_path_factory.mktemp("corpus"), {"party": party, "local-gov": local})
     index_dir = tmp_path_factory.mktemp("idx") / "index"
     report = build_index(corpus, index_dir, embedder=KeywordEncoder())
     assert report.documents == 145 and not report.rejected
