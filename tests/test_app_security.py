@@ -172,3 +172,18 @@ def test_a_huge_question_is_refused_at_once(app_server):
     assert time.perf_counter() - start < 30
     _, payload = client.predict("nhiệm vụ chống khai thác IUU", api_name="/ask")
     assert json.loads(payload)["citations"][0]["path"] == "II.2.6"
+
+
+def test_the_private_temp_folder_is_removed_when_the_app_is_stopped(login_app):
+    import re as regex
+
+    match = regex.search(r"Temporary files \(removed at exit\): (\S+)", login_app["log"].read_text())
+    private = Path(match.group(1))
+    assert private.is_dir() and stat_mode(private) == 0o700
+    login_app["proc"].terminate()  # SIGTERM, as a service manager stops it
+    login_app["proc"].wait(timeout=30)
+    assert not private.exists()
+
+
+def stat_mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777

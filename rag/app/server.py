@@ -20,7 +20,10 @@ import logging
 import os
 import secrets
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +56,10 @@ def prepare_environment() -> Path:
     private = Path(tempfile.mkdtemp(prefix="rag-app-"))
     os.environ["GRADIO_TEMP_DIR"] = str(private / "gradio")
     atexit.register(shutil.rmtree, private, True)
+    if threading.current_thread() is threading.main_thread():
+        # A service manager stops the app with SIGTERM, which skips atexit unless it exits.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    log.info("Temporary files (removed at exit): %s", private)
     return private
 
 
