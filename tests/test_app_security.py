@@ -174,6 +174,23 @@ def test_a_huge_question_is_refused_at_once(app_server):
     assert json.loads(payload)["citations"][0]["path"] == "II.2.6"
 
 
+def test_only_admins_see_the_upload_panel(login_app):
+    from test_browser import launch_chromium
+
+    with launch_chromium() as browser:
+        for user, password, admin in (("binh", "mk-binh", False), ("an", "mk-an", True)):
+            page = browser.new_context().new_page()
+            page.goto(login_app["url"] + "/")
+            page.locator("input[type=text]").first.fill(user)
+            page.locator("input[type=password]").fill(password)
+            page.keyboard.press("Enter")
+            page.get_by_role("tab", name="Văn bản").click()
+            page.locator("#docs-table", has_text="hostile.txt").wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            assert page.locator("#upload-button").is_visible() is admin, user
+            page.close()
+
+
 def test_the_private_temp_folder_is_removed_when_the_app_is_stopped(login_app):
     import re as regex
 

@@ -6,6 +6,7 @@ not set; `.ci/run` installs both and sets it, so CI always runs this test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 
@@ -19,8 +20,9 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
                "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def launch_chromium():
+    """Debian's chromium under Playwright; skips (or fails with RAG_REQUIRE_BROWSER) when absent."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -33,8 +35,16 @@ def browser():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with launch_chromium() as launched:
+        yield launched
 
 
 def test_chat_citation_viewer_upload_and_search(app_server, browser, tmp_path):
