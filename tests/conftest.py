@@ -71,13 +71,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_app(proc, port: int, log_path: Path, timeout: float = 300) -> None:
+    """Wait until the app process listens on ``port``; fail with its log if it dies or times out."""
+    import socket
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, log_path.read_text()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"app did not start within {timeout:.0f} s:\n{log_path.read_text()}")
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
     """The web app on a free port over a copy of the bundled corpus; yields its URL and corpus."""
     import shutil
-    import socket
     import subprocess
-    import time
 
     work = tmp_path_factory.mktemp("app")
     corpus = work / "corpus"
@@ -92,16 +106,7 @@ def app_server(tmp_path_factory):
                              "--allow-upload"],
                             cwd=work, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            assert proc.poll() is None, log_path.read_text()
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(1)
-        else:
-            pytest.fail(f"app did not start within 300 s:\n{log_path.read_text()}")
+        wait_for_app(proc, port, log_path)
         yield {"url": f"http://127.0.0.1:{port}/", "corpus": corpus, "data": data, "log": log_path}
     finally:
         proc.terminate()

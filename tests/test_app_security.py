@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import FOUNDING, ROOT, free_port
+from conftest import FOUNDING, ROOT, free_port, wait_for_app
 
 pytestmark = pytest.mark.slow
 HOSTILE = ("KẾ HOẠCH\nVề tuyên truyền trên mạng xã hội\n\n"
@@ -48,24 +47,12 @@ def login_app(tmp_path_factory):
                                  "--corpus", str(corpus), "--data-dir", str(work / "data")],
                                 cwd=work, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
-            _wait(proc, port, log_path)
+            wait_for_app(proc, port, log_path)
             yield {"url": f"http://127.0.0.1:{port}", "log": log_path, "guard": guard_log, "proc": proc,
                    "data": work / "data"}
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-
-
-def _wait(proc, port, log_path):
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        assert proc.poll() is None, log_path.read_text()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(1)
-    pytest.fail(f"app did not start:\n{log_path.read_text()}")
 
 
 def _request(url, *, method="GET", data=None, cookie=None):

@@ -18,7 +18,7 @@ from ..index import MODES
 from ..library import Access, Library
 from ..limits import MAX_K, QuestionTooLongError, check_question
 from ..render import CSS as RENDER_CSS
-from ..render import HIT_COLUMNS, answer_markdown, citation_card, hit_rows, hits_by_year, hits_csv
+from ..render import HIT_COLUMNS, answer_markdown, citation_card, hit_rows, hits_by_year, hits_csv, md_text
 from ..uploads import UploadRejected
 
 EXAMPLES = [
@@ -35,7 +35,7 @@ def theme():
     """Gradio's default theme on system fonts (the stock one fetches a web font at every page load)."""
     return gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
                              font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"])
-NO_RIGHTS = "⛔ Chỉ quản trị viên được tải lên, xóa hoặc khôi phục văn bản."
+NO_RIGHTS = "**Không có quyền:** chỉ quản trị viên được tải lên, xóa hoặc khôi phục văn bản."
 
 
 def search_params(query, year_from=None, year_to=None, doc_type=None, issuer=None, mode="hybrid",
@@ -208,40 +208,44 @@ def build_app(lib: Library, access: Access, exports):
             return (hit_rows(hits), gr.Markdown(hits_by_year(hits), visible=bool(group)),
                     str(path) if path else None, f"{len(hits)} kết quả")
 
-        def add_uploads(files, request: gr.Request, progress=progress_default):
+        def managed(request, action, *args):
+            """Run a corpus change for an administrator; anyone else, or a refusal, gets a message."""
             user = _user(request)
             if not access.can_manage(user):
                 return current(NO_RIGHTS, request)
+            try:
+                message = action(user, *args)
+            except UploadRejected as exc:
+                message = f"**Từ chối:** {md_text(str(exc))}"
+            return current(message, request)
+
+        def add_uploads(user, files, progress):
             if not files:
-                return current("Chưa chọn tệp nào.", request)
+                return "Chưa chọn tệp nào."
             progress(0.1, desc="Đang đọc và lập chỉ mục…")
             stored, rejected = lib.add_files([(Path(f), Path(f).name) for f in files], user=user)
-            lines = [f"✅ Đã thêm: `{s}`" for s in stored] + [f"⛔ Từ chối: {r}" for r in rejected]
-            return current("\n\n".join(lines), request)
+            return "\n\n".join([f"**Đã thêm:** `{s}`" for s in stored]
+                               + [f"**Từ chối:** {md_text(r)}" for r in rejected])
 
-        def delete_doc(doc_id, sure, request: gr.Request):
-            user = _user(request)
-            if not access.can_manage(user):
-                return current(NO_RIGHTS, request)
+        def delete_doc(user, doc_id, sure):
             if not doc_id or not sure:
-                return current("Chọn văn bản và đánh dấu xác nhận trước khi xóa.", request)
-            try:
-                entry = lib.delete(doc_id, user=user)
-            except UploadRejected as exc:
-                return current(f"⛔ {exc}", request)
-            return current(f"🗑️ Đã chuyển `{doc_id}` vào thùng rác (`{entry}`); có thể khôi phục.", request)
+                return "Chọn văn bản và đánh dấu xác nhận trước khi xóa."
+            entry = lib.delete(doc_id, user=user)
+            return f"Đã chuyển `{doc_id}` vào thùng rác (`{entry}`); có thể khôi phục."
 
-        def restore_doc(entry, request: gr.Request):
-            user = _user(request)
-            if not access.can_manage(user):
-                return current(NO_RIGHTS, request)
+        def restore_doc(user, entry):
             if not entry:
-                return current("Chọn một mục trong thùng rác.", request)
-            try:
-                doc_id = lib.restore(entry, user=user)
-            except UploadRejected as exc:
-                return current(f"⛔ {exc}", request)
-            return current(f"♻️ Đã khôi phục `{doc_id}`.", request)
+                return "Chọn một mục trong thùng rác."
+            return f"Đã khôi phục `{lib.restore(entry, user=user)}`."
+
+        def on_upload(files, request: gr.Request, progress=progress_default):
+            return managed(request, add_uploads, files, progress)
+
+        def on_delete(doc_id, sure, request: gr.Request):
+            return managed(request, delete_doc, doc_id, sure)
+
+        def on_restore(entry, request: gr.Request):
+            return managed(request, restore_doc, entry)
 
         ask_args = {"fn": chat_turn, "inputs": [question, chatbot],
                     "outputs": [chatbot, cards, cited, question], "api_visibility": "private"}
@@ -256,10 +260,10 @@ def build_app(lib: Library, access: Access, exports):
         for trigger in (search_button.click, query.submit, by_year.change):
             trigger(run_search, search_inputs, search_outputs, api_visibility="private")
         doc_select.change(lambda d: lib.viewer(d), doc_select, viewer, api_visibility="private")
-        upload_button.click(add_uploads, upload, refresh_outputs, api_visibility="private")
-        delete_button.click(delete_doc, [delete_select, delete_confirm], refresh_outputs,
+        upload_button.click(on_upload, upload, refresh_outputs, api_visibility="private")
+        delete_button.click(on_delete, [delete_select, delete_confirm], refresh_outputs,
                             api_visibility="private")
-        restore_button.click(restore_doc, trash_select, refresh_outputs, api_visibility="private")
+        restore_button.click(on_restore, trash_select, refresh_outputs, api_visibility="private")
         # Every page load and every visit of the Văn bản tab sees the corpus as it is now.
         app.load(current, None, refresh_outputs, api_visibility="private")
         docs_tab.select(current, None, refresh_outputs, api_visibility="private")
