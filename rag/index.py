@@ -161,7 +161,6 @@ class Index:
             raise IndexCorruptError(f"index {self.folder} is inconsistent: {len(self.chunks)} chunks, "
                                     f"{self.dense.size} vectors, {self.lexical.size} BM25 rows")
 
-
     # -- encoder -----------------------------------------------------------------------
     @property
     def model_name(self) -> str:
@@ -420,6 +419,8 @@ def _top_positive(scores: np.ndarray, depth: int) -> dict[int, float]:
 def rebuild_command(root: Path, meta: dict | None = None) -> str:
     """The command that rebuilds the index at ``root`` from its corpus."""
     corpus = (meta or {}).get("corpus") or "DIR"
+    if isinstance(corpus, dict) and corpus.get("mounts"):
+        return f"rag index --index {root} --rebuild"  # the recorded corpus, mounted folders included
     corpus = corpus.get("root", "DIR") if isinstance(corpus, dict) else corpus
     return f"rag index --corpus {corpus} --index {root} --rebuild"
 
