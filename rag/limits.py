@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import RagError
+
 MB = 1024 * 1024
 MAX_QUESTION_CHARS = 2000
 MAX_K = 100
@@ -43,7 +45,7 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-class QuestionTooLongError(ValueError):
+class QuestionTooLongError(RagError, ValueError):
     """A question over :data:`MAX_QUESTION_CHARS`; the message says so in Vietnamese and English."""
 
 

@@ -15,13 +15,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import RagError
 from .limits import DEFAULT_LIMITS, MB, Limits
 from .text import normalize_text
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 
 
-class ReadError(Exception):
+class ReadError(RagError):
     """A file cannot be read; ``str(error)`` is the reason."""
 
 

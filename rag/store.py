@@ -23,13 +23,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import RagError
+
 CURRENT = "CURRENT"
 LOCK = ".lock"
 TMP_PREFIX = ".tmp-"
 VERSION_PREFIX = "v-"
 
 
-class IndexLockedError(RuntimeError):
+class IndexLockedError(RagError, RuntimeError):
     """Another process holds the index's writer lock."""
 
 

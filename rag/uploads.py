@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import RagError
 from .integrity import sha256_file
 
 ALLOWED = (".pdf", ".docx", ".txt", ".md")
@@ -27,7 +28,7 @@ _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 _TRASH_SEPARATOR = "--"
 
 
-class UploadRejected(ValueError):
+class UploadRejected(RagError, ValueError):
     """The file was not stored (or not deleted); the message says why, in Vietnamese."""
 
 

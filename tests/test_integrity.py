@@ -90,3 +90,14 @@ def test_cli_verify_and_search_report_damage_without_a_traceback(built):
     search = _rag("search", "IUU", "--index", str(index_dir), "--mode", "bm25")
     assert search.returncode == 2 and "Traceback" not in search.stderr
     assert "rag index --corpus" in search.stderr
+
+
+def test_every_error_shares_one_base_and_keeps_its_builtin_one():
+    import rag
+
+    errors = [getattr(rag, name) for name in rag.__all__ if name.endswith(("Error", "Rejected"))]
+    assert len(errors) == 10 and all(issubclass(e, rag.RagError) for e in errors)
+    assert issubclass(rag.IndexNotFoundError, FileNotFoundError)
+    assert issubclass(rag.UploadRejected, ValueError)
+    with pytest.raises(rag.RagError):
+        load_index("/nonexistent/index")
