@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from rag.text import normalize_query, normalize_text
 
 EVAL_DIR = Path(__file__).resolve().parent
 ROOT = EVAL_DIR.parent
-SHARED = ROOT.parent / "shared"
+# The shared development data: $RAG_SHARED, else ../shared beside the checkout.
+SHARED = Path(os.environ.get("RAG_SHARED") or ROOT.parent / "shared")
 OUT = EVAL_DIR / "out"
 PARTY_GOLD = EVAL_DIR / "party_gold"
 ALQAC = SHARED / "benchmarks" / "alqac2023"

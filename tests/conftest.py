@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# The shared development data: $RAG_SHARED, else ../shared beside the checkout.
+SHARED = Path(os.environ.get("RAG_SHARED") or ROOT.parent / "shared")
 FOUNDING = ROOT / "corpus" / "ducpho-thiuy-ket-luan-hoi-nghi-18-2024-10-11.txt"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # test helpers such as xlmr_reference
