@@ -131,7 +131,7 @@ def run_ingest(folder: Path, report: Path) -> dict:
 
 def planning_scaling() -> list[dict]:
     """Query planning time for questions of growing length (the app refuses over 2,000 chars)."""
-    from rag.glossary import load_glossary, load_lexicon
+    from rag.search.glossary import load_glossary, load_lexicon
 
     glossary, lexicon = load_glossary(), load_lexicon()
     base = "which tasks concern illegal fishing IUU and the OCOP programme of Đức Phổ "

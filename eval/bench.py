@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from rag import DEFAULT_MODEL, build_index
-from rag.corpus import Corpus
-from rag.dense import Dense
-from rag.ingest import iter_files
+from rag.index.dense import Dense
+from rag.ingest.corpus import Corpus
+from rag.ingest.documents import iter_files
 
 from . import datasets
 
@@ -136,7 +136,7 @@ def peak_rss_mb() -> float:
 
 def faiss_kinds(index_path: Path, query_vectors: np.ndarray) -> dict:
     """Latency and recall@10 of the half-float scan and HNSW against exact float32 search."""
-    from rag import store
+    from rag.index import store
 
     folder = store.current_version(index_path)
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
@@ -170,8 +170,8 @@ def bm25s_vs_rank_bm25(index_path: Path, queries: list[str], limit_docs: int = 2
     """Query time of bm25s against rank_bm25 on the same tokens (first ``limit_docs`` chunks)."""
     from rank_bm25 import BM25Okapi
 
-    from rag import store
-    from rag.lexical import Lexical, tokenize
+    from rag.index import store
+    from rag.index.lexical import Lexical, tokenize
 
     folder = store.current_version(index_path)
     tokens = [json.loads(line) for line in open(folder / "tokens.jsonl", encoding="utf-8")][:limit_docs]

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.convert import DEFAULT_MODEL
-from rag.embedding import Embedder
+from rag.models.embedding import Embedder
 from rag.text import normalize_text
+from rag.vocab import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUNDING = ROOT / "corpus" / "ducpho-thiuy-ket-luan-hoi-nghi-18-2024-10-11.txt"

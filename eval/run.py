@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from rag import DEFAULT_MODEL, build_index, load_index
-from rag.index import MODES, SearchSettings
-from rag.indexing import CONTEXTS, DEFAULT_CONTEXT
+from rag.index.build import CONTEXTS, DEFAULT_CONTEXT
+from rag.search.searcher import MODES, SearchSettings
 
 from . import datasets
 from .metrics import METRICS, abstention, evaluate, first_relevant_rank
@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"What precedes each clause when embedding (default: {DEFAULT_CONTEXT}); "
                              "another value builds a separate index.")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="Override a search setting (rag.index.SearchSettings), e.g. "
+                        help="Override a search setting (rag.search.searcher.SearchSettings), e.g. "
                              "--set lexical_weight=2 --set fusion=linear; repeatable.")
     parser.add_argument("--no-choices", action="store_true",
                         help="alqac2023 only: do not append multiple-choice options to questions.")

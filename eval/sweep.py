@@ -16,7 +16,7 @@ import itertools
 import sys
 
 from rag import DEFAULT_MODEL
-from rag.indexing import CONTEXTS, DEFAULT_CONTEXT
+from rag.index.build import CONTEXTS, DEFAULT_CONTEXT
 
 from . import datasets
 from .run import open_dataset_index, parse_settings, score_split

@@ -1,29 +1,28 @@
 """Offline semantic search and question answering over Vietnamese party documents.
 
-Pipeline modules, in order: ``text`` (Unicode clean-up) → ``corpus`` (which files, safely)
-→ ``reading``/``layout``/``numbering``/``chunking``/``metadata`` (documents into clauses,
-via ``ingest``, within ``limits``) → ``e5s1``/``convert``/``embedding`` (the encoder) →
-``lexical``/``dense``/``store``/``integrity``/``indexing`` (the index directory) →
-``glossary``/``fusion``/``index`` (retrieval) → ``answer``/``render`` → ``cli`` and the web
-app (``library``, ``datadir``, ``uploads``, ``audit``, ``app``).
+Stages, one sub-package each, in pipeline order: ``ingest`` (files → documents with
+clauses) → ``models`` (the encoder) → ``index`` (the index directory) → ``search``
+(retrieval) → ``answer`` (cited answers and their views); ``cli`` and ``app`` (the web
+app) sit on top. ``text``, ``records``, ``vocab``, ``limits``, ``errors`` and
+``vietnamese`` are shared by all stages.
 """
 
-from .answer import Answer, Citation
-from .convert import DEFAULT_MODEL
-from .corpus import Corpus
-from .e5s1 import FormatError
-from .embedding import Embedder, ModelInfo, ModelNotAvailableError
+from .answer.compose import Answer, Citation
+from .app.uploads import UploadRejected
 from .errors import RagError
-from .index import Index, IndexNotFoundError, ModelMismatchError, SearchSettings, load_index
-from .indexing import BuildReport, build_index
-from .ingest import ingest_folder, read_document
-from .integrity import IndexCorruptError
+from .index.build import BuildReport, build_index
+from .index.integrity import IndexCorruptError
+from .index.store import IndexLockedError
+from .ingest.corpus import Corpus
+from .ingest.documents import ingest_folder, read_document
+from .ingest.reading import ReadError
 from .limits import Limits, QuestionTooLongError
-from .reading import ReadError
+from .models.e5s1 import FormatError
+from .models.embedding import Embedder, ModelInfo, ModelNotAvailableError
 from .records import Clause, Document, Hit
-from .store import IndexLockedError
+from .search.searcher import Index, IndexNotFoundError, ModelMismatchError, SearchSettings, load_index
 from .text import normalize_query, normalize_text
-from .uploads import UploadRejected
+from .vocab import DEFAULT_MODEL
 
 __all__ = [
     "DEFAULT_MODEL", "Answer", "BuildReport", "Citation", "Clause", "Corpus", "Document", "Embedder",

@@ -25,13 +25,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .convert import DEFAULT_MODEL
-from .embedding import ENGINES
 from .limits import DEFAULT_LIMITS, MAX_K, MB, Limits
+from .models.embedding import ENGINES
+from .vocab import DEFAULT_MODEL
 
 
 def _model_info(args: argparse.Namespace) -> int:
-    from .embedding import Embedder, ModelNotAvailableError
+    from .models.embedding import Embedder, ModelNotAvailableError
 
     try:
         info = Embedder(args.model, engine=args.engine).info
@@ -63,7 +63,7 @@ def _shorten(value, width: int) -> str:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from .ingest import EXIT_FATAL, EXIT_OK, EXIT_SOME_REJECTED, ingest_folder
+    from .ingest.documents import EXIT_FATAL, EXIT_OK, EXIT_SOME_REJECTED, ingest_folder
 
     try:
         result = ingest_folder(_corpus(args, args.dir), limits=_limits(args),
@@ -105,11 +105,11 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from .corpus import Corpus
-    from .embedding import ModelNotAvailableError
-    from .index import default_index_dir
-    from .indexing import build_index
-    from .store import IndexLockedError, current_version
+    from .index.build import build_index
+    from .index.store import IndexLockedError, current_version
+    from .ingest.corpus import Corpus
+    from .models.embedding import ModelNotAvailableError
+    from .search.searcher import default_index_dir
 
     index_dir = args.index or default_index_dir()
     if args.corpus is not None:
@@ -140,9 +140,9 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .index import IndexNotFoundError, default_index_dir, rebuild_command
-    from .integrity import IndexCorruptError, verify
-    from .store import current_version
+    from .index.integrity import IndexCorruptError, verify
+    from .index.store import current_version
+    from .search.searcher import IndexNotFoundError, default_index_dir, rebuild_command
 
     root = args.index or default_index_dir()
     folder = current_version(root)
@@ -189,9 +189,9 @@ def _print_hits(hits) -> None:
 
 def _on_index(args: argparse.Namespace, work) -> int:
     """Run ``work(index)`` on the index of ``args.index``; failures become exit codes 1 and 2."""
-    from .embedding import ModelNotAvailableError
-    from .index import IndexNotFoundError, ModelMismatchError, load_index
-    from .integrity import IndexCorruptError
+    from .index.integrity import IndexCorruptError
+    from .models.embedding import ModelNotAvailableError
+    from .search.searcher import IndexNotFoundError, ModelMismatchError, load_index
 
     try:
         return work(load_index(args.index, verify=args.verify))
@@ -227,7 +227,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from .answer import format_answer
+    from .answer.compose import format_answer
 
     def work(index) -> int:
         answer = index.answer(args.question, k=min(args.k, MAX_K), year_from=args.year_from,
@@ -242,11 +242,13 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    try:
-        from .app.server import main as serve
-    except ImportError as exc:
-        print(f"error: the web app needs gradio: pip install 'party-rag[app]' ({exc})", file=sys.stderr)
+    import importlib.util
+
+    if importlib.util.find_spec("gradio") is None:
+        print("error: the web app needs gradio: pip install 'party-rag[app]'", file=sys.stderr)
         return 1
+    from .app.server import main as serve
+
     serve(args.app_args)
     return 0
 
@@ -284,7 +286,7 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _corpus(args: argparse.Namespace, folder: Path):
-    from .corpus import Corpus
+    from .ingest.corpus import Corpus
 
     return Corpus.of(folder, link_roots=args.allow_links_into)
 

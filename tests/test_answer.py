@@ -1,8 +1,8 @@
 """Answer composition: citation labels, highlight spans, grouping, the not-found path."""
 
-from rag.answer import citation_label, compose, doc_label, format_answer, highlight, query_terms
+from rag.answer.compose import citation_label, compose, doc_label, format_answer, highlight, query_terms
+from rag.answer.render import answer_markdown, citation_card, document_html
 from rag.records import Hit
-from rag.render import answer_markdown, citation_card, document_html
 
 TEXT = ("2.6. Tăng cường công tác lãnh đạo, chỉ đạo chống khai thác hải sản bất hợp pháp, không báo cáo. "
         "Ứng phó các tình huống thiên tai trong mùa mưa, bão năm 2024.")

@@ -56,7 +56,7 @@ def test_search_parameters_are_checked_and_k_is_clamped():
 
 def test_hostile_document_text_is_escaped_in_answer_markdown(tmp_path):
     from rag import SearchSettings, build_index, load_index
-    from rag.render import answer_markdown, hits_by_year
+    from rag.answer.render import answer_markdown, hits_by_year
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -80,8 +80,8 @@ def test_hostile_document_text_is_escaped_in_answer_markdown(tmp_path):
 def test_a_zip_bomb_upload_is_refused_and_not_kept(tmp_path):
     from test_bad_inputs import docx_with_body, paragraph
 
-    from rag.datadir import DataDir
-    from rag.library import Library
+    from rag.app.datadir import DataDir
+    from rag.app.library import Library
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

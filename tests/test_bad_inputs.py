@@ -8,11 +8,11 @@ import zipfile
 import pytest
 from fake_encoder import KeywordEncoder
 
-from rag.corpus import Corpus
-from rag.indexing import build_index
-from rag.ingest import ingest_folder
+from rag.index.build import build_index
+from rag.ingest.corpus import Corpus
+from rag.ingest.documents import ingest_folder
+from rag.ingest.reading import ReadError, check_zip, read_file
 from rag.limits import Limits
-from rag.reading import ReadError, check_zip, read_file
 
 GOOD = ("KẾT LUẬN\n\nTại Hội nghị ngày 11/10/2024, Ban Chấp hành đã thống nhất.\n\n"
         "1. Tăng cường chống khai thác hải sản bất hợp pháp.\n")
@@ -102,7 +102,7 @@ def test_links_outside_loops_dangling_links_and_fifos_are_reported(linked_corpus
 
 
 def test_the_index_never_holds_a_file_behind_an_outside_link(linked_corpus, tmp_path):
-    from rag.index import load_index
+    from rag.search.searcher import load_index
 
     report = build_index(linked_corpus, tmp_path / "index", embedder=KeywordEncoder())
     assert {s for s, _ in report.rejected} >= {"passwd.txt", "etc", "pipe.txt"}

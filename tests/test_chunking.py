@@ -1,7 +1,7 @@
 """Clause paths of whole documents: parts, letter parts, annexes and attached programmes."""
 
-from rag.chunking import build_clauses
-from rag.layout import paragraphs
+from rag.ingest.chunking import build_clauses
+from rag.ingest.layout import paragraphs
 
 
 def clauses_of(text: str):

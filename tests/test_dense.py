@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rag.dense import Dense, choose_kind
+from rag.index.dense import Dense, choose_kind
 
 
 def _unit(rng, n, d):

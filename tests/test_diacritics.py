@@ -1,6 +1,6 @@
 from conftest import FOUNDING
 
-from rag.diacritics import Restorer
+from rag.index.diacritics import Restorer
 from rag.text import normalize_text
 
 

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from rag import e5s1
+from rag.models import e5s1
 
 
 def q4_block(scale: float, q: list[int]) -> bytes:

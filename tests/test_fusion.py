@@ -1,6 +1,6 @@
 import pytest
 
-from rag.fusion import fuse, linear, rrf
+from rag.search.fusion import fuse, linear, rrf
 
 
 def test_rrf_with_an_empty_lexical_side_keeps_the_dense_order():

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.glossary import load_glossary, read_entries
+from rag.search.glossary import load_glossary, read_entries
 
 
 def test_bundled_glossary_has_at_least_40_acronyms():
@@ -50,7 +50,7 @@ def test_malformed_line_reports_its_number(tmp_path):
 
 
 def test_english_lexicon_adds_vietnamese_wording():
-    from rag.glossary import load_lexicon
+    from rag.search.glossary import load_lexicon
 
     lexicon = load_lexicon()
     assert len(lexicon) >= 100
@@ -66,7 +66,7 @@ def test_english_lexicon_adds_vietnamese_wording():
 
 
 def test_user_lexicon_file(tmp_path, monkeypatch):
-    from rag.glossary import load_lexicon
+    from rag.search.glossary import load_lexicon
 
     extra = tmp_path / "en.tsv"
     extra.write_text("militia\tdân quân tự vệ\n", encoding="utf-8")

@@ -15,7 +15,7 @@ from conftest import FOUNDING, ROOT
 from fake_encoder import KeywordEncoder
 
 from rag import ModelMismatchError, SearchSettings, build_index, load_index
-from rag.store import IndexLockedError, current_version, writer_lock
+from rag.index.store import IndexLockedError, current_version, writer_lock
 
 FOUNDING_ID = FOUNDING.name
 
@@ -158,7 +158,7 @@ def test_a_build_that_raises_leaves_the_previous_index_searchable(corpus, tmp_pa
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("rag.indexing.Lexical.build", explode)
+    monkeypatch.setattr("rag.index.build.Lexical.build", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         build_index(corpus, index_dir, embedder=KeywordEncoder())
     assert current_version(index_dir) == before
@@ -180,7 +180,7 @@ def test_a_killed_build_leaves_the_previous_index_and_frees_the_lock(corpus, tmp
         import pathlib, sys, time
         sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
         from fake_encoder import KeywordEncoder
-        from rag.indexing import build_index
+        from rag.index.build import build_index
 
         class Slow(KeywordEncoder):
             def encode_passages(self, texts, **kwargs):

@@ -5,7 +5,7 @@ from conftest import shared_path
 from fake_encoder import KeywordEncoder
 
 from rag import build_index, load_index
-from rag.corpus import Corpus
+from rag.ingest.corpus import Corpus
 
 pytestmark = pytest.mark.slow
 

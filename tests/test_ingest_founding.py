@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import FOUNDING
 
-from rag.ingest import read_document
+from rag.ingest.documents import read_document
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import shared_path
 
-from rag.ingest import ingest_folder
+from rag.ingest.documents import ingest_folder
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import pytest
 from conftest import FOUNDING, ROOT
 from fake_encoder import KeywordEncoder
 
-from rag import store
-from rag.index import load_index
-from rag.indexing import build_index
-from rag.integrity import IndexCorruptError
+from rag.index import store
+from rag.index.build import build_index
+from rag.index.integrity import IndexCorruptError
+from rag.search.searcher import load_index
 
 
 @pytest.fixture

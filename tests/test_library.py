@@ -7,9 +7,9 @@ import pytest
 from conftest import FOUNDING
 from fake_encoder import KeywordEncoder
 
-from rag.datadir import DataDir
-from rag.library import Access, Library
-from rag.uploads import UploadRejected
+from rag.app.datadir import DataDir
+from rag.app.library import Access, Library
+from rag.app.uploads import UploadRejected
 
 KH = "KẾ HOẠCH\nVề trồng rừng phòng hộ ven biển\n\n1. Trồng mới 20 ha rừng phòng hộ ven biển.\n"
 

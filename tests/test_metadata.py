@@ -1,5 +1,5 @@
-from rag.layout import paragraphs
-from rag.metadata import extract
+from rag.ingest.layout import paragraphs
+from rag.ingest.metadata import extract
 
 
 def meta(text, filename="doc.txt"):

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.numbering import parse_marker
+from rag.ingest.numbering import parse_marker
 
 CLAUSES = [
     ("I- TÌNH HÌNH THỰC HIỆN", "roman", "I"),
@@ -87,7 +87,7 @@ def test_year_ranges_never_parse(a, b):
 
 
 def test_split_long_cuts_tables_without_full_stops():
-    from rag.chunking import split_long
+    from rag.ingest.chunking import split_long
 
     table = "Chỉ tiêu | Đơn vị | Giá trị; " * 400
     parts = split_long(table, 1200)

@@ -10,7 +10,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from rag.e5s1 import Header
+from rag.models.e5s1 import Header
 
 
 def tiny_bert(rng: np.random.Generator, hidden=8, layers=2, heads=2, ff=16):
@@ -59,7 +59,7 @@ def numpy_bert(state, h, x, mask):
 
 
 def test_graph_matches_a_numpy_bert_with_and_without_padding():
-    from rag.onnx_engine import build_graph
+    from rag.models.onnx_engine import build_graph
 
     rng = np.random.default_rng(7)
     header, state = tiny_bert(rng)
@@ -81,7 +81,7 @@ def test_export_is_cached_and_the_engine_never_imports_torch(tmp_path):
     code = (
         "import logging, sys\n"
         "logging.basicConfig(level=logging.INFO)\n"
-        "from rag.onnx_engine import OnnxEngine\n"
+        "from rag.models.onnx_engine import OnnxEngine\n"
         "e = OnnxEngine()\n"
         "v = e.encode(['Đại hội Đảng bộ', 'chống khai thác IUU ' * 400], is_query=False)\n"
         "print(v.shape, round(float((v * v).sum(1).min()), 4), 'torch' in sys.modules)\n"

@@ -11,10 +11,10 @@ import zipfile
 
 import pytest
 
-from rag.ingest import EXIT_SOME_REJECTED, ingest_folder
-from rag.layout import clean_markdown, paragraphs
+from rag.ingest.documents import EXIT_SOME_REJECTED, ingest_folder
+from rag.ingest.layout import clean_markdown, paragraphs
+from rag.ingest.reading import ReadError, decode_text, read_file
 from rag.limits import Limits
-from rag.reading import ReadError, decode_text, read_file
 
 GOOD = ("KẾT LUẬN\n\nTại Hội nghị ngày 11/10/2024, Ban Chấp hành đã thống nhất.\n\n"
         "1. Tăng cường chống khai thác hải sản bất hợp pháp.\n")
@@ -135,7 +135,7 @@ def test_sidecar_and_csv_override_metadata(tmp_path):
 
 
 def test_sidecars_inside_a_linked_folder_apply_when_links_may_lead_there(tmp_path):
-    from rag.corpus import Corpus
+    from rag.ingest.corpus import Corpus
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -184,7 +184,7 @@ def test_nfd_file_is_nfc_after_reading(tmp_path):
 
 
 def test_pdf_page_numbers_and_running_headers_are_removed():
-    from rag.reading import strip_running_lines
+    from rag.ingest.reading import strip_running_lines
 
     pages = [["ĐẢNG CỘNG SẢN VIỆT NAM - Hướng dẫn 06", f"Nội dung trang {i} của văn bản.", f"- {i} -"]
              for i in range(1, 6)]

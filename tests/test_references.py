@@ -6,7 +6,7 @@ import pytest
 from fake_encoder import KeywordEncoder
 
 from rag import build_index, load_index
-from rag.references import document_key, find_references, matches
+from rag.search.references import document_key, find_references, matches
 
 
 def _refs(query: str) -> list[tuple[int, list[str]]]:

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 from conftest import shared_path
 
-from rag.convert import build_tokenizer, normalizer_differences
+from rag.models.convert import build_tokenizer, normalizer_differences
 
 SAMPLES = [
     "Tăng cường công tác lãnh đạo, chỉ đạo chống khai thác hải sản bất hợp pháp",

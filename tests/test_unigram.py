@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from rag.convert import build_tokenizer, normalizer_differences
-from rag.unigram import UnigramTokenizer
+from rag.models.convert import build_tokenizer, normalizer_differences
+from rag.models.unigram import UnigramTokenizer
 
 TINY_PIECES = ["<s>", "<pad>", "</s>", "<unk>", "▁", "▁a", "b", "▁ab", "ab", "c", "▁c", "bc", "abc",
                "▁xin", "▁chào", "▁ch", "ào", "à", "o", "▁đảng", "▁viên", "x", "i", "n", "▁b",

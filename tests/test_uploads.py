@@ -1,6 +1,6 @@
 import pytest
 
-from rag.uploads import UploadRejected, move_to_trash, safe_name, store_upload
+from rag.app.uploads import UploadRejected, move_to_trash, safe_name, store_upload
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_oversize_and_empty_files_are_refused(corpus, tmp_path):
 
 
 def test_duplicates_refused_and_names_never_overwritten(corpus, tmp_path):
-    from rag.integrity import sha256_file
+    from rag.index.integrity import sha256_file
 
     known = {sha256_file(corpus / "a.txt"): "a.txt"}
     with pytest.raises(UploadRejected, match="đã có trong kho với tên a.txt"):

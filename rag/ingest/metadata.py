@@ -5,7 +5,7 @@ Each field is read from where official documents state it — the header block (
 BAN BÍ THƯ", signer's name) or the body ("Tại Hội nghị ngày 11/10/2024", "Kết luận số
 69-KL/TW ngày 11/01/2024 của Bộ Chính trị"). A field the text does not state is ``None``;
 a date taken from the file name is marked ``date_source="filename"``. A sidecar
-``NAME.meta.json`` or a ``metadata.csv`` row overrides any field (see :mod:`rag.ingest`).
+``NAME.meta.json`` or a ``metadata.csv`` row overrides any field (see :mod:`rag.ingest.documents`).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def extract(text: str, paras: list[Paragraph], filename: str) -> dict:
 
     Args:
         text: The normalised document text.
-        paras: Its paragraphs (see :func:`rag.layout.paragraphs`).
+        paras: Its paragraphs (see :func:`rag.ingest.layout.paragraphs`).
         filename: The file name, used for the date and type only as a last resort.
 
     Returns:

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .vietnamese import fold
+from ..vietnamese import fold
 
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
 MAX_CANDIDATES = 8

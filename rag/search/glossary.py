@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .text import normalize_text
-from .vietnamese import fold
+from ..text import normalize_text
+from ..vietnamese import fold
 
-BUNDLED = Path(__file__).with_name("data") / "glossary.tsv"
+DATA = Path(__file__).resolve().parent.parent / "data"
+BUNDLED = DATA / "glossary.tsv"
 _BOUNDARY_L = r"(?<![\w-])"
 _BOUNDARY_R = r"(?![\w-])"
 
@@ -172,7 +173,7 @@ class Lexicon:
         return f"{query} ({'; '.join(extra)})" if extra else query
 
 
-BUNDLED_LEXICON = Path(__file__).with_name("data") / "en_vi.tsv"
+BUNDLED_LEXICON = DATA / "en_vi.tsv"
 
 
 def load_lexicon(*extra_files: str | Path) -> Lexicon:

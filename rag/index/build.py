@@ -7,8 +7,8 @@ Usage:
 Each file's content hash (bytes plus any metadata override) is kept in ``meta.json``;
 an update re-reads and re-embeds only files that are new or changed, copies the vectors
 and tokens of unchanged files from the live version, drops deleted files, and publishes
-the result as a new version (see :mod:`rag.store`). The live version's checksums
-(:mod:`rag.integrity`) are verified before anything is reused from it; a damaged live
+the result as a new version (see :mod:`rag.index.store`). The live version's checksums
+(:mod:`rag.index.integrity`) are verified before anything is reused from it; a damaged live
 version is rebuilt from the corpus instead.
 """
 
@@ -24,16 +24,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ingest.chunking import CHUNKER_VERSION
+from ..ingest.corpus import Corpus
+from ..ingest.documents import try_read, with_progress
+from ..limits import DEFAULT_LIMITS, Limits
+from ..records import Document, Rejection
+from ..vocab import DEFAULT_MAX_CHARS
 from . import store
-from .chunking import CHUNKER_VERSION, DEFAULT_MAX_CHARS
-from .corpus import Corpus
 from .dense import Dense
 from .diacritics import Restorer
-from .ingest import try_read, with_progress
 from .integrity import IndexCorruptError, checksums, verify
 from .lexical import DEFAULT_PARAMS, Lexical, tokenize
-from .limits import DEFAULT_LIMITS, Limits
-from .records import Document, Rejection
 
 # 2: meta.json records a checksum of every file ("checksums") and the corpus with its mounts.
 FORMAT_VERSION = 2
@@ -191,7 +192,7 @@ def build_index(corpus: str | Path | Corpus, index: str | Path = "index", *, mod
 
     Args:
         corpus: Folder of documents (.txt, .md, .docx, .pdf), read recursively, or a
-            :class:`rag.corpus.Corpus` (mounted folders, where links may lead).
+            :class:`rag.ingest.corpus.Corpus` (mounted folders, where links may lead).
         index: Index directory (created if missing).
         model: Embedding model name or folder; defaults to the bundled model, or to the
             model of the existing index when updating.
@@ -229,7 +230,7 @@ def build_index(corpus: str | Path | Corpus, index: str | Path = "index", *, mod
         live = store.current_version(root)
         previous = _open_previous(live, report) if live is not None and not rebuild else None
         if embedder is None:
-            from .embedding import Embedder
+            from ..models.embedding import Embedder
 
             if model is None and live is not None:
                 model = _live_model(live)

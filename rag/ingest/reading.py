@@ -3,7 +3,7 @@
 Each reader returns a :class:`RawText` — the whole text and, for PDFs, where each page
 starts — or raises :class:`ReadError` with a reason a person can act on. Page numbers,
 running headers and footers of PDFs are removed here; paragraph re-joining is the job
-of :mod:`rag.layout`.
+of :mod:`rag.ingest.layout`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RagError
-from .limits import DEFAULT_LIMITS, MB, Limits
-from .text import normalize_text
+from ..errors import RagError
+from ..limits import DEFAULT_LIMITS, MB, Limits
+from ..text import normalize_text
+from ..vocab import FILE_TYPES
 
-SUPPORTED = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED = FILE_TYPES
 
 
 class ReadError(RagError):

@@ -1,8 +1,8 @@
 """The app's corpus: the bundled or given folder plus users' uploads, its live index and its writer.
 
 Gradio-free, so it is tested without a browser. Uploaded files live in the data
-directory (:mod:`rag.datadir`), mounted into the corpus as ``uploads/…``; the corpus
-folder itself is only read. Searches use the current :class:`~rag.index.Index` object
+directory (:mod:`rag.app.datadir`), mounted into the corpus as ``uploads/…``; the corpus
+folder itself is only read. Searches use the current :class:`~rag.search.searcher.Index` object
 while an update builds the next one, which is swapped in when complete. Who may change
 the corpus is decided by :class:`Access`; every change is written to the audit log.
 """
@@ -14,15 +14,15 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..answer.render import document_html
+from ..index.build import build_index
+from ..index.integrity import sha256_file
+from ..ingest.corpus import Corpus
+from ..limits import DEFAULT_LIMITS, Limits
+from ..search.searcher import Index, load_index
+from ..vocab import DEFAULT_MODEL
 from .audit import AuditLog
-from .convert import DEFAULT_MODEL
-from .corpus import Corpus
 from .datadir import DataDir
-from .index import Index, load_index
-from .indexing import build_index
-from .integrity import sha256_file
-from .limits import DEFAULT_LIMITS, Limits
-from .render import document_html
 from .uploads import (
     DEFAULT_MAX_BYTES,
     UPLOAD_PREFIX,
@@ -68,7 +68,7 @@ class Library:
         self.audit = AuditLog(data.audit_log)
         self.embedder = embedder
         if self.embedder is None:
-            from .embedding import Embedder
+            from ..models.embedding import Embedder
 
             self.embedder = Embedder(model)
         self._writer = threading.Lock()

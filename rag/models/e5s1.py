@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import RagError
+from ..errors import RagError
 
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block

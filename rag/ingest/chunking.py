@@ -23,13 +23,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..records import Clause
+from ..vocab import DEFAULT_MAX_CHARS
 from .layout import Paragraph, is_upper_title
 from .numbering import Marker, parse_marker
-from .records import Clause
 
 # Bumped whenever clause boundaries or paths change, so existing indexes are rebuilt.
 CHUNKER_VERSION = 3
-DEFAULT_MAX_CHARS = 1200  # ~400 XLM-R tokens of Vietnamese: one clause fits the 512-token window
 HEADING_CHARS = 160
 
 _END_MATTER = re.compile(
@@ -159,7 +159,7 @@ def split_long(text: str, max_chars: int) -> list[str]:
     """
     if len(text) <= max_chars:
         return [text]
-    from .vietnamese import sentences
+    from ..vietnamese import sentences
 
     pieces: list[str] = []
     for sentence in sentences(text):
@@ -198,7 +198,7 @@ def build_clauses(doc_id: str, text: str, paras: list[Paragraph], *,
     Args:
         doc_id: Identifier used as the prefix of clause ids.
         text: The document text the paragraphs' offsets point into.
-        paras: Paragraphs of ``text`` in order (see :func:`rag.layout.paragraphs`).
+        paras: Paragraphs of ``text`` in order (see :func:`rag.ingest.layout.paragraphs`).
         pages: Optional page of each paragraph (PDFs), aligned with ``paras``.
         max_chars: Clauses longer than this are split at sentence boundaries.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .errors import RagError
+from ..errors import RagError
 
 META = "meta.json"
 

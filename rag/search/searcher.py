@@ -7,7 +7,7 @@ Usage (Python)::
     for hit in idx.search("nhiệm vụ chống khai thác IUU", k=5, year_from=2024):
         print(hit.rank, hit.path, hit.text)
 
-Queries are NFC-normalised and their acronyms expanded (:mod:`rag.glossary`); filters
+Queries are NFC-normalised and their acronyms expanded (:mod:`rag.search.glossary`); filters
 select the allowed chunks before either side ranks anything, so a filtered search
 returns the best ``k`` among the allowed clauses, never a trimmed unfiltered top-k.
 """
@@ -23,22 +23,22 @@ from pathlib import Path
 
 import numpy as np
 
-from . import integrity, store
-from . import vietnamese as vn
-from .answer import Answer, compose
-from .dense import Dense
-from .diacritics import Restorer
-from .errors import RagError
+from .. import vietnamese as vn
+from ..answer.compose import Answer, compose
+from ..errors import RagError
+from ..index import integrity, store
+from ..index.dense import Dense
+from ..index.diacritics import Restorer
+from ..index.integrity import IndexCorruptError
+from ..index.lexical import Lexical
+from ..limits import check_question
+from ..records import Hit
+from ..text import normalize_query
+from ..vocab import MODES
 from .fusion import fuse, lift
 from .glossary import load_glossary, load_lexicon
-from .integrity import IndexCorruptError
-from .lexical import Lexical
-from .limits import check_question
-from .records import Hit
 from .references import document_key, find_references, matches
-from .text import normalize_query
 
-MODES = ("hybrid", "dense", "bm25")
 INDEX_ENV = "RAG_INDEX"
 
 
@@ -76,7 +76,7 @@ class SearchSettings:
     # .909 for Vietnamese and .849 for English ones, so foreign queries get this much added.
     foreign_confidence_offset: float = 0.06
     # A question naming a document ("Nghị quyết 57", "294-QĐ/TW") lifts that document's
-    # clauses by this many first places of an extra ranking (rag.references); 0 disables.
+    # clauses by this many first places of an extra ranking (rag.search.references); 0 disables.
     reference_weight: float = 1.0
     # Pseudo-relevance feedback on the dense side: the query vector plus this share of the
     # mean vector of the best ``feedback_depth`` fused clauses re-scores the candidates
@@ -85,7 +85,7 @@ class SearchSettings:
     feedback_depth: int = 3
     # Query vectors kept for repeated questions (0 disables; benchmarks measure uncached).
     query_cache: int = 256
-    # Embed an accentless query with the diacritics the corpus most likely means (rag.diacritics).
+    # Embed an accentless query with the diacritics the corpus most likely means (rag.index.diacritics).
     restore_diacritics: bool = True
     # Score BM25 on the accented index with the restored query (else on the folded index).
     restore_lexical: bool = True
@@ -172,7 +172,7 @@ class Index:
     def embedder(self):
         """The query encoder, loaded on first dense or hybrid search."""
         if self._embedder is None:
-            from .embedding import Embedder
+            from ..models.embedding import Embedder
 
             self._embedder = Embedder(self.model_name)
         return self._embedder
@@ -324,7 +324,7 @@ class Index:
         return lift(ranked, rows, amount)
 
     def answer(self, question: str, k: int = 5, **filters) -> Answer:
-        """Extractive answer to ``question`` from the best ``k`` clauses (see :mod:`rag.answer`).
+        """Extractive answer to ``question`` from the best ``k`` clauses (see :mod:`rag.answer.compose`).
 
         Args:
             question: The question, in any language.

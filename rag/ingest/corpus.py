@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .records import Rejection
+from ..records import Rejection
 
 SKIP_NAMES = {"metadata.csv"}
 SIDECAR = ".meta.json"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from .records import Hit
-from .vietnamese import fold
+from ..records import Hit
+from ..vietnamese import fold
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n+")
@@ -71,7 +71,7 @@ class Citation:
             start: Inserted before each highlight.
             end: Inserted after each highlight.
             escape: Applied to every piece of the clause text (not to the markers), e.g.
-                :func:`rag.render.md_text` for Markdown.
+                :func:`rag.answer.render.md_text` for Markdown.
         """
         escape = escape or (lambda piece: piece)
         out, last = [], 0

@@ -8,8 +8,8 @@ import io
 import re
 from collections import defaultdict
 
-from .answer import Answer, Citation, format_date
-from .records import Hit
+from ..records import Hit
+from .compose import Answer, Citation, format_date
 
 CSS = """
 .cite-card {border:1px solid #d0d7de; border-radius:8px; padding:10px 12px; margin:2px 0; text-align:left;

@@ -17,10 +17,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RagError
-from .integrity import sha256_file
+from ..errors import RagError
+from ..index.integrity import sha256_file
+from ..vocab import FILE_TYPES
 
-ALLOWED = (".pdf", ".docx", ".txt", ".md")
+ALLOWED = FILE_TYPES
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_NAME = 150
 UPLOAD_PREFIX = "uploads"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .vietnamese import fold
+from ..vietnamese import fold
 
 # Folded type words (Vietnamese, abbreviation, English) → the folded Vietnamese doc type.
 _TYPE_WORDS = {

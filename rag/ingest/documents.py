@@ -3,7 +3,7 @@
 Usage:
     rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200]
 
-Files are read recursively (:mod:`rag.corpus` says which); unreadable files, files over
+Files are read recursively (:mod:`rag.ingest.corpus` says which); unreadable files, files over
 a limit (:mod:`rag.limits`) and links that lead outside the corpus are rejected with a
 reason and never stop the batch. Sidecar ``NAME.meta.json`` files and a ``metadata.csv`` (column ``file`` plus
 any metadata field) in the corpus folder override extracted metadata.
@@ -16,13 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunking import DEFAULT_MAX_CHARS, build_clauses
+from ..limits import DEFAULT_LIMITS, Limits
+from ..records import Document, Rejection
+from ..vocab import DEFAULT_MAX_CHARS
+from .chunking import build_clauses
 from .corpus import Corpus, CorpusFile
 from .layout import Paragraph, clean_markdown, paragraphs
-from .limits import DEFAULT_LIMITS, Limits
 from .metadata import extract
 from .reading import ReadError, read_file
-from .records import Document, Rejection
 
 OVERRIDABLE = ("doc_type", "number", "issuer", "date", "term", "signer", "title")
 
@@ -89,7 +90,7 @@ def read_document(path: Path, root: Path | None = None, *, doc_id: str | None = 
 
 
 def iter_files(root: Path, link_roots: tuple[Path, ...] = ()) -> Iterator[Path]:
-    """Readable files under ``root`` in id order (rejected entries left out; see :mod:`rag.corpus`)."""
+    """Readable files under ``root`` in id order (rejected entries left out; see :mod:`rag.ingest.corpus`)."""
     yield from (f.path for f in Corpus.of(root, link_roots=link_roots).scan().files)
 
 
@@ -120,7 +121,7 @@ def ingest_folder(root: str | Path | Corpus, *, limits: Limits = DEFAULT_LIMITS,
     """Read every file under ``root``; rejected files and links are listed with their reason.
 
     Args:
-        root: Corpus folder (or a :class:`rag.corpus.Corpus` with mounts and link roots).
+        root: Corpus folder (or a :class:`rag.ingest.corpus.Corpus` with mounts and link roots).
         limits: Size, character and clause limits.
         max_chars: Clause length above which clauses are split.
         progress: Show a progress bar on stderr.
