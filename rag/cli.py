@@ -244,11 +244,12 @@ def _ask(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import importlib.util
 
-    if importlib.util.find_spec("gradio") is None:
-        print("error: the web app needs gradio: pip install 'party-rag[app]'", file=sys.stderr)
-        return 1
     from .app.server import main as serve
 
+    wants_help = any(a in ("-h", "--help") for a in args.app_args)
+    if importlib.util.find_spec("gradio") is None and not wants_help:
+        print("error: the web app needs gradio: pip install 'party-rag[app]'", file=sys.stderr)
+        return 1
     serve(args.app_args)
     return 0
 
@@ -420,7 +421,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``rag`` console script; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        # Every flag after "serve" belongs to the app; argparse.REMAINDER would drop leading options.
+        args = argparse.Namespace(app_args=argv[1:], func=_serve)
+    else:
+        args = build_parser().parse_args(argv)
     # Library messages (the one-time model export…) go to stderr, so stdout stays parseable.
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     logging.getLogger("rag").setLevel(logging.INFO)

@@ -56,7 +56,7 @@ def test_core_install_indexes_and_answers_without_torch_or_gradio(installed):
                  env=env, cwd=work)
     assert asked.returncode == 0, asked.stderr
     assert json.loads(asked.stdout)["citations"][0]["path"] == "II.2.6"
-    served = _run(rag, "serve", "--help", env=env, cwd=work)
+    served = _run(rag, "serve", "--corpus", installed["corpus"], env=env, cwd=work)
     assert served.returncode == 1 and "party-rag[app]" in served.stderr
 
 
