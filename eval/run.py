@@ -21,7 +21,8 @@ from pathlib import Path
 
 from rag import DEFAULT_MODEL, build_index, load_index
 from rag.index.build import CONTEXTS, DEFAULT_CONTEXT
-from rag.search.searcher import MODES, SearchSettings
+from rag.search.settings import SearchSettings
+from rag.vocab import MODES
 
 from . import datasets
 from .metrics import METRICS, abstention, evaluate, first_relevant_rank
@@ -107,7 +108,9 @@ def parse_settings(pairs: list[str]) -> SearchSettings:
         if not sep or not hasattr(defaults, name):
             raise ValueError(f"bad --set {pair!r}; settings: {', '.join(dataclasses.asdict(defaults))}")
         kind = type(getattr(defaults, name))
-        if kind is bool:  # bool("False") is True; an empty value means false (``--grid name=,1``)
+        if kind is tuple:  # stages=dense,lexical,fuse
+            values[name] = tuple(x.strip() for x in raw.split(",") if x.strip())
+        elif kind is bool:  # bool("False") is True; an empty value means false (``--grid name=,1``)
             if raw.lower() not in ("true", "false", "1", "0", ""):
                 raise ValueError(f"bad --set {pair!r}: {name} takes true or false")
             values[name] = raw.lower() in ("true", "1")

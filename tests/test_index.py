@@ -309,3 +309,35 @@ def test_feedback_pulls_up_clauses_like_the_best_hits_and_keeps_filters(tmp_path
     paths = [h.path for h in moved.search(question, k=3)]
     assert paths[0] == "1" and paths.index("3") < paths.index("2")
     assert moved.search(question, k=3, doc_id="no-such-document") == []
+
+
+def test_search_runs_the_stages_the_settings_name(corpus, tmp_path):
+    from rag.search.stages import STAGES, pipeline
+
+    build_index(corpus, tmp_path / "index", embedder=KeywordEncoder())
+    full = load_index(tmp_path / "index", embedder=KeywordEncoder())
+    query = "nhiệm vụ chống khai thác IUU"
+    assert pipeline("hybrid", full.settings) == ("dense", "lexical", "fuse", "feedback", "references")
+    assert pipeline("bm25", full.settings) == ("lexical", "rank")
+    assert full.search(query, k=1)[0].path == "II.2.6"
+    calls = []
+    STAGES["spy"] = lambda index, c: calls.append(len(c.ranked))
+    try:
+        plain = load_index(tmp_path / "index", embedder=KeywordEncoder(),
+                           settings=SearchSettings(stages=("dense", "lexical", "fuse", "spy")))
+        assert plain.search(query, k=1)[0].path == "II.2.6" and calls and calls[0] > 0
+    finally:
+        del STAGES["spy"]
+    lexical_only = load_index(tmp_path / "index", embedder=KeywordEncoder(),
+                              settings=SearchSettings(stages=("lexical", "rank")))
+    hit = lexical_only.search(query, k=1)[0]
+    assert hit.dense_score is None and hit.bm25_score > 0
+    with pytest.raises(ValueError, match="unknown search stage"):
+        load_index(tmp_path / "index", embedder=KeywordEncoder(),
+                   settings=SearchSettings(stages=("dense", "nope"))).search(query)
+
+
+def test_eval_set_parses_stage_lists():
+    from eval.run import parse_settings
+
+    assert parse_settings(["stages=dense, lexical,fuse"]).stages == ("dense", "lexical", "fuse")

@@ -18,7 +18,6 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +34,12 @@ from ..limits import check_question
 from ..records import Hit
 from ..text import normalize_query
 from ..vocab import MODES
-from .fusion import fuse, lift
 from .glossary import load_glossary, load_lexicon
-from .references import document_key, find_references, matches
+from .hits import build_hits
+from .plan import QueryPlan, plan_query
+from .references import document_key
+from .settings import SearchSettings
+from .stages import STAGES, Candidates, pipeline
 
 INDEX_ENV = "RAG_INDEX"
 
@@ -53,57 +55,6 @@ class IndexNotFoundError(RagError, FileNotFoundError):
 
 class ModelMismatchError(RagError, RuntimeError):
     """The index was built with another embedding model than the one requested."""
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    """How the two sides are combined (defaults tuned on the development sets only)."""
-
-    fusion: str = "rrf"
-    dense_weight: float = 1.0
-    lexical_weight: float = 2.0
-    # Weight of BM25 for a query typed without diacritics (restored before both sides see it).
-    accentless_lexical_weight: float = 1.0
-    # A query whose words are mostly unknown to BM25 (English…) is left to the multilingual encoder.
-    foreign_lexical_weight: float = 0.5
-    foreign_coverage: float = 0.5  # below this share of known tokens a query counts as foreign
-    rrf_k: int = 60
-    depth: int = 100  # candidates taken from each side before fusion
-    # Below this confidence the documents are taken not to contain the answer (calibrated on
-    # party-gold dev: abstains on 3 of 10 unanswerable questions, wrongly on 3 of 69 answerable).
-    abstain_below: float = 0.87
-    # Cross-lingual similarities run lower: median best cosine of answerable dev questions is
-    # .909 for Vietnamese and .849 for English ones, so foreign queries get this much added.
-    foreign_confidence_offset: float = 0.06
-    # A question naming a document ("Nghị quyết 57", "294-QĐ/TW") lifts that document's
-    # clauses by this many first places of an extra ranking (rag.search.references); 0 disables.
-    reference_weight: float = 1.0
-    # Pseudo-relevance feedback on the dense side: the query vector plus this share of the
-    # mean vector of the best ``feedback_depth`` fused clauses re-scores the candidates
-    # (party-gold dev: .846 → .865 at .2–.3 with 3; 0 disables).
-    feedback_weight: float = 0.3
-    feedback_depth: int = 3
-    # Query vectors kept for repeated questions (0 disables; benchmarks measure uncached).
-    query_cache: int = 256
-    # Embed an accentless query with the diacritics the corpus most likely means (rag.index.diacritics).
-    restore_diacritics: bool = True
-    # Score BM25 on the accented index with the restored query (else on the folded index).
-    restore_lexical: bool = True
-    # Add Vietnamese wording of known English terms to a foreign query (rag/data/en_vi.tsv)…
-    translate: bool = True
-    # …and embed that enriched text too (else the dense side sees the query as typed).
-    translate_dense: bool = True
-
-
-@dataclass(frozen=True)
-class QueryPlan:
-    """How one query is searched (see :meth:`Index.plan`)."""
-
-    kind: str  # "vi" (with diacritics), "accentless" (Vietnamese typed without) or "foreign"
-    dense_text: str
-    lexical_text: str
-    accentless: bool  # score BM25 on the diacritic-folded index
-    lexical_weight: float
 
 
 def _fold_lower(value: str | None) -> str:
@@ -134,16 +85,16 @@ class Index:
         self._cache_lock = threading.Lock()
         self.doc_by_id = {d["id"]: d for d in self.documents}
         doc_pos = {d["id"]: i for i, d in enumerate(self.documents)}
-        self._chunk_doc = np.array([doc_pos[c["doc_id"]] for c in self.chunks], dtype=np.int32)
+        self.chunk_doc = np.array([doc_pos[c["doc_id"]] for c in self.chunks], dtype=np.int32)
         self._doc_year = np.array([d.get("year") or -1 for d in self.documents], dtype=np.int32)
         self._doc_type = [_fold_lower(d.get("doc_type")) for d in self.documents]
         self._doc_issuer = [_fold_lower(d.get("issuer")) for d in self.documents]
-        self._doc_keys = [document_key(d.get("number"), d.get("doc_type"), d["id"]) for d in self.documents]
+        self.doc_keys = [document_key(d.get("number"), d.get("doc_type"), d["id"]) for d in self.documents]
         groups: dict[tuple[str, str], list[int]] = {}
         for row, chunk in enumerate(self.chunks):
             groups.setdefault((chunk["doc_id"], chunk["path"]), []).append(row)
         # Rows of clauses split into parts; a part found by search brings its siblings' text.
-        self._parts = {key: rows for key, rows in groups.items() if len(rows) > 1}
+        self.parts = {key: rows for key, rows in groups.items() if len(rows) > 1}
 
     def _load(self, verify: bool, hint: str) -> None:
         self.meta = json.loads((self.folder / "meta.json").read_text("utf-8"))
@@ -177,7 +128,8 @@ class Index:
             self._embedder = Embedder(self.model_name)
         return self._embedder
 
-    def _query_vector(self, text: str) -> np.ndarray:
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's vector (the last ``SearchSettings.query_cache`` distinct texts are kept)."""
         # The app re-runs a question when only its filters change, and /ask and /search
         # often carry the same text: encoding is ~3/4 of a search, so recent vectors are kept.
         size = self.settings.query_cache
@@ -228,7 +180,7 @@ class Index:
         if doc_id:
             ids = {doc_id} if isinstance(doc_id, str) else set(doc_id)
             allowed &= np.array([d["id"] in ids for d in self.documents], dtype=bool)
-        return allowed[self._chunk_doc]
+        return allowed[self.chunk_doc]
 
     # -- search ------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, year_from: int | None = None, year_to: int | None = None,
@@ -267,61 +219,15 @@ class Index:
         mask = self.mask(**filters)
         if mask is not None and not mask.any():
             return []
-        depth = max(self.settings.depth, 3 * k)
-        dense_side: dict[int, float] = {}
-        lexical_side: dict[int, float] = {}
-        query_vector = None
-        bm25_all = None
-        if mode in ("dense", "hybrid"):
-            query_vector = self._query_vector(plan.dense_text)
-            scores, rows = self.dense.search(query_vector, depth, mask)
-            dense_side = dict(zip(rows.tolist(), scores.tolist(), strict=True))
-        if mode in ("bm25", "hybrid"):
-            bm25_all = self.lexical.scores(plan.lexical_text, accentless=plan.accentless)
-            if mask is not None:
-                bm25_all = np.where(mask, bm25_all, 0.0)
-            lexical_side = _top_positive(bm25_all, depth)
-        if mode == "dense":
-            ranked = sorted(dense_side.items(), key=lambda item: (-item[1], item[0]))
-        elif mode == "bm25":
-            ranked = sorted(lexical_side.items(), key=lambda item: (-item[1], item[0]))
-        else:
-            s = self.settings
-            weights = {"dense_weight": s.dense_weight, "lexical_weight": plan.lexical_weight}
-            if s.fusion == "rrf":
-                weights["k"] = s.rrf_k
-            ranked = fuse(s.fusion, dense_side, lexical_side, **weights)
-            if s.feedback_weight and s.feedback_depth and ranked:
-                dense_side = self._feedback(query_vector, ranked, dense_side, lexical_side, depth)
-                ranked = fuse(s.fusion, dense_side, lexical_side, **weights)
-            ranked = self._lift_referenced(ranked, plan)
-        return self._hits(ranked, k, query_vector, bm25_all)
+        state = Candidates(plan, depth=max(self.settings.depth, 3 * k), mask=mask)
+        for name in pipeline(mode, self.settings):
+            STAGES[name](self, state)
+        return build_hits(self, state.ranked, k, state.query_vector, state.bm25_all)
 
-    def _feedback(self, query_vector: np.ndarray, ranked, dense_side: dict[int, float],
-                  lexical_side: dict[int, float], depth: int) -> dict[int, float]:
-        # Re-score only the candidates both sides already found: the same ranking as a second
-        # full scan on party-gold dev, for ~200 dot products instead of one more pass.
-        s = self.settings
-        top = np.asarray([row for row, _ in ranked[:s.feedback_depth]])
-        moved = query_vector + s.feedback_weight * self.dense.vectors(top).mean(axis=0)
-        moved /= np.linalg.norm(moved)
-        pool = np.asarray(sorted(set(dense_side) | set(lexical_side)))
-        scores = self.dense.vectors(pool) @ moved
-        best = np.argsort(-scores, kind="stable")[:depth]
-        return {int(pool[i]): float(scores[i]) for i in best}
-
-    def _lift_referenced(self, ranked: list[tuple[int, float]], plan: QueryPlan) -> list[tuple[int, float]]:
-        s = self.settings
-        references = find_references(plan.lexical_text) if s.reference_weight else []
-        if not references:
-            return ranked
-        docs = {i for i, key in enumerate(self._doc_keys) if any(matches(r, key) for r in references)}
-        if not docs or len(docs) == len(self.documents):
-            return ranked
-        rows = {row for row, _ in ranked if int(self._chunk_doc[row]) in docs}
-        # One first place in RRF is worth w / (k + 1); min-max fusion scores run 0..1 per side.
-        amount = s.reference_weight / (s.rrf_k + 1) if s.fusion == "rrf" else s.reference_weight
-        return lift(ranked, rows, amount)
+    def plan(self, query: str) -> QueryPlan:
+        """Decide how ``query`` is searched: its language, expansions and the BM25 weight."""
+        return plan_query(query, self.settings, glossary=self.glossary, lexicon=self.lexicon,
+                          lexical=self.lexical, restorer=self.restorer)
 
     def answer(self, question: str, k: int = 5, **filters) -> Answer:
         """Extractive answer to ``question`` from the best ``k`` clauses (see :mod:`rag.answer.compose`).
@@ -359,62 +265,6 @@ class Index:
             plan = self.plan(normalize_query(plan)) if normalize_query(plan) else None
         foreign = plan is not None and plan.kind == "foreign"
         return max(scores) + (self.settings.foreign_confidence_offset if foreign else 0.0)
-
-    def plan(self, query: str) -> QueryPlan:
-        """Decide how ``query`` is searched: its language, expansions and the BM25 weight."""
-        s = self.settings
-        expanded = self.glossary.expand(query)
-        if vn.has_diacritics(query):
-            return QueryPlan("vi", expanded, expanded, False, s.lexical_weight)
-        if self.lexical.coverage(query, accentless=True) >= s.foreign_coverage:
-            restored = self.glossary.expand(self.restorer.restore(query))
-            dense_text = restored if s.restore_diacritics else expanded
-            if s.restore_lexical:
-                return QueryPlan("accentless", dense_text, restored, False, s.accentless_lexical_weight)
-            return QueryPlan("accentless", dense_text, expanded, True, s.accentless_lexical_weight)
-        translated = self.lexicon.expand(expanded) if s.translate else expanded
-        return QueryPlan("foreign", translated if s.translate_dense else expanded, translated,
-                         not vn.has_diacritics(translated), s.foreign_lexical_weight)
-
-    def _hits(self, ranked, k: int, query_vector, bm25_all) -> list[Hit]:
-        groups: dict[tuple[str, str], list[tuple[int, float]]] = {}
-        for row, score in ranked:
-            chunk = self.chunks[row]
-            key = (chunk["doc_id"], chunk["path"])
-            if key not in groups and len(groups) == k:
-                continue  # a full list still merges later parts of clauses already in it
-            groups.setdefault(key, []).append((row, score))
-        hits = []
-        for rank, (key, members) in enumerate(groups.items(), 1):
-            best_row, best_score = members[0]
-            rows = self._parts.get(key, [best_row])
-            dense_score = bm25_score = None
-            if query_vector is not None:
-                dense_score = float(np.max(self.dense.vectors(np.asarray(rows)) @ query_vector))
-            if bm25_all is not None:
-                value = float(np.max(bm25_all[rows]))
-                bm25_score = value if value > 0 else None
-            hits.append(self._hit(rank, best_score, dense_score, bm25_score, best_row, rows,
-                                  tuple(self.chunks[r]["id"] for r, _ in members)))
-        return hits
-
-    def _hit(self, rank, score, dense_score, bm25_score, row, rows, chunk_ids) -> Hit:
-        chunk = self.chunks[row]
-        doc = self.doc_by_id[chunk["doc_id"]]
-        text = " ".join(self.chunks[r]["text"] for r in rows) if len(rows) > 1 else chunk["text"]
-        return Hit(rank=rank, score=float(score), dense_score=dense_score, bm25_score=bm25_score,
-                   chunk_id=chunk["id"], doc_id=chunk["doc_id"], source=doc["source"],
-                   title=doc.get("title"), number=doc.get("number"), doc_type=doc.get("doc_type"),
-                   issuer=doc.get("issuer"), date=doc.get("date"), year=doc.get("year"),
-                   path=chunk["path"], headings=tuple(chunk.get("headings", ())), text=text,
-                   page=chunk.get("page"), chunk_ids=chunk_ids)
-
-
-def _top_positive(scores: np.ndarray, depth: int) -> dict[int, float]:
-    positive = np.flatnonzero(scores > 0)
-    if len(positive) > depth:
-        positive = positive[np.argpartition(-scores[positive], depth - 1)[:depth]]
-    return {int(r): float(scores[r]) for r in positive}
 
 
 def rebuild_command(root: Path, meta: dict | None = None) -> str:
