@@ -4,9 +4,10 @@ Usage:
     python -m eval.check [--only party-gold,alqac2023] [--tolerance 0.02] [--update]
 
 ``eval/expected.json`` pins, per dataset / split / mode, the metrics of the current
-default configuration. A metric more than the tolerance below its pin is a regression
-(exit code 1). Better scores pass and are reported so the pins can be raised with
-``--update``. Datasets whose data is absent are skipped with a message (exit code 0).
+default configuration, with the ``command`` that reproduces each run. A metric more than
+the tolerance away from its pin fails the check (exit code 1) in either direction: a drop
+is a regression, a rise is a change nobody has pinned yet (re-pin with ``--update`` once
+it is understood). Datasets whose data is absent are skipped with a message (exit code 0).
 """
 
 from __future__ import annotations
@@ -25,9 +26,15 @@ EXPECTED = Path(__file__).resolve().parent / "expected.json"
 
 
 def compare(expected: dict[str, float], actual: dict[str, float], tolerance: float) -> list[str]:
-    """Messages for every metric that fell more than ``tolerance`` below its pin."""
-    return [f"{name}: {actual.get(name, 0.0):.4f} < pinned {value:.4f} - {tolerance}"
-            for name, value in expected.items() if actual.get(name, 0.0) < value - tolerance]
+    """Messages for every metric more than ``tolerance`` away from its pin, either way."""
+    problems = []
+    for name, value in expected.items():
+        got = actual.get(name, 0.0)
+        if got < value - tolerance:
+            problems.append(f"{name}: {got:.4f} < pinned {value:.4f} - {tolerance} (regression)")
+        elif got > value + tolerance:
+            problems.append(f"{name}: {got:.4f} > pinned {value:.4f} + {tolerance} (unpinned gain)")
+    return problems
 
 
 def _flatten(result: dict) -> dict[str, float]:
@@ -67,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         for mode, expected in entry["modes"].items():
             actual = _flatten(results[mode])
             problems = compare(expected, actual, tolerance)
-            better = [k for k, v in expected.items() if actual.get(k, 0.0) > v + tolerance]
-            status = "REGRESSION" if problems else ("better" if better else "ok")
+            status = "CHANGED" if problems else "ok"
             shown = " ".join(f"{k}={actual.get(k, 0.0):.3f}" for k in expected)
             print(f"{status:<10} {name}/{split}/{mode}: {shown}")
-            failures += [f"{name}/{split}/{mode} {p}" for p in problems]
+            command = entry.get("command", "?")
+            failures += [f"{name}/{split}/{mode} {p} — reproduce: {command}" for p in problems]
             if args.update:
                 entry["modes"][mode] = {k: actual[k] for k in expected if k in actual}
     if args.update:
@@ -79,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pins written to {args.expected}")
         return 0
     for failure in failures:
-        print(f"regression: {failure}", file=sys.stderr)
+        print(f"changed: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 

@@ -84,14 +84,24 @@ def test_runner_scores_a_tiny_dataset(tmp_path):
     assert "| hybrid |" in format_table("tiny", "dev", results)
 
 
-def test_check_flags_only_drops_beyond_tolerance():
+def test_check_flags_changes_beyond_tolerance_both_ways():
     from eval.check import compare
 
     pins = {"mrr@10": 0.80, "recall@10": 0.90}
-    assert compare(pins, {"mrr@10": 0.79, "recall@10": 0.95}, 0.02) == []
+    assert compare(pins, {"mrr@10": 0.79, "recall@10": 0.91}, 0.02) == []
     problems = compare(pins, {"mrr@10": 0.70, "recall@10": 0.95}, 0.02)
-    assert len(problems) == 1 and problems[0].startswith("mrr@10")
+    assert len(problems) == 2 and "regression" in problems[0] and "unpinned gain" in problems[1]
     assert compare(pins, {}, 0.02)  # a metric that disappeared is a regression
+
+
+def test_every_pin_carries_the_command_that_reproduces_it():
+    import json
+
+    from eval.check import EXPECTED
+
+    pins = json.loads(EXPECTED.read_text("utf-8"))
+    assert pins["tolerance"] <= 0.02
+    assert all(run["command"].startswith("python -m eval.run --dataset ") for run in pins["runs"])
 
 
 def test_settings_overrides_parse_booleans_and_numbers():
