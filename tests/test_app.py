@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import ARTIFACTS, FOUNDING
+from helpers import ARTIFACTS, FOUNDING
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import sys
 import time
 
 import pytest
-from conftest import FOUNDING, ROOT
 from fake_encoder import KeywordEncoder
+from helpers import FOUNDING, ROOT
 
 
 def test_the_private_temp_folder_is_mode_700_and_removed_at_exit():

@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import FOUNDING, ROOT, free_port, wait_for_app
+from helpers import FOUNDING, ROOT, free_port, wait_for_app
 
 pytestmark = pytest.mark.slow
 HOSTILE = ("KẾ HOẠCH\nVề tuyên truyền trên mạng xã hội\n\n"

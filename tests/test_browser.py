@@ -11,7 +11,7 @@ import os
 import shutil
 
 import pytest
-from conftest import ARTIFACTS
+from helpers import ARTIFACTS
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"

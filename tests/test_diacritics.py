@@ -1,4 +1,4 @@
-from conftest import FOUNDING
+from helpers import FOUNDING
 
 from rag.index.diacritics import Restorer
 from rag.text import normalize_text

@@ -4,8 +4,8 @@ import json
 import math
 
 import pytest
-from conftest import FOUNDING
 from fake_encoder import KeywordEncoder
+from helpers import FOUNDING
 
 from eval import datasets
 from eval.metrics import abstention, evaluate, first_relevant_rank

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, shared_path
+from helpers import ROOT, shared_path
 
 pytestmark = pytest.mark.slow
 

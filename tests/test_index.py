@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FOUNDING, ROOT
 from fake_encoder import KeywordEncoder
+from helpers import FOUNDING, ROOT
 
 from rag import ModelMismatchError, SearchSettings, build_index, load_index
 from rag.index.store import IndexLockedError, current_version, writer_lock

@@ -1,8 +1,8 @@
 """Index of ../shared party + local-government documents with the keyword fake encoder (slow)."""
 
 import pytest
-from conftest import shared_path
 from fake_encoder import KeywordEncoder
+from helpers import shared_path
 
 from rag import build_index, load_index
 from rag.ingest.corpus import Corpus

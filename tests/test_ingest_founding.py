@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FOUNDING
+from helpers import FOUNDING
 
 from rag.ingest.documents import read_document
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import shared_path
+from helpers import shared_path
 
 from rag.ingest.documents import ingest_folder
 

@@ -15,7 +15,7 @@ import sys
 import venv
 
 import pytest
-from conftest import FOUNDING, ROOT, free_port, wait_for_app
+from helpers import FOUNDING, ROOT, free_port, wait_for_app
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FOUNDING, ROOT
 from fake_encoder import KeywordEncoder
+from helpers import FOUNDING, ROOT
 
 from rag.index import store
 from rag.index.build import build_index

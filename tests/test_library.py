@@ -4,8 +4,8 @@ import shutil
 import threading
 
 import pytest
-from conftest import FOUNDING
 from fake_encoder import KeywordEncoder
+from helpers import FOUNDING
 
 from rag.app.datadir import DataDir
 from rag.app.library import Access, Library

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FOUNDING, ROOT
+from helpers import FOUNDING, ROOT
 
 from rag import load_index
 

@@ -6,7 +6,7 @@ import json
 import unicodedata
 
 import pytest
-from conftest import shared_path
+from helpers import shared_path
 
 from rag.models.convert import build_tokenizer, normalizer_differences
 

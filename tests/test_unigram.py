@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import shared_path
+from helpers import shared_path
 
 from rag.models.convert import build_tokenizer, normalizer_differences
 from rag.models.unigram import UnigramTokenizer

@@ -1,0 +1,49 @@
+"""Shared test helpers: paths, the shared-data skip, ports and waiting for the app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# The shared development data: $RAG_SHARED, else ../shared beside the checkout.
+SHARED = Path(os.environ.get("RAG_SHARED") or ROOT.parent / "shared")
+FOUNDING = ROOT / "corpus" / "ducpho-thiuy-ket-luan-hoi-nghi-18-2024-10-11.txt"
+
+
+def shared_path(*parts: str) -> Path:
+    """Path under ../shared, skipping the test with a reason when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared is only on development and CI machines)")
+    return path
+
+
+
+ARTIFACTS = Path(os.environ.get("RAG_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_app(proc, port: int, log_path: Path, timeout: float = 300) -> None:
+    """Wait until the app process listens on ``port``; fail with its log if it dies or times out."""
+    import socket
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, log_path.read_text()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"app did not start within {timeout:.0f} s:\n{log_path.read_text()}")
