@@ -169,7 +169,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _search_filters(args: argparse.Namespace) -> dict:
     return {"k": min(args.k, MAX_K), "year_from": args.year_from, "year_to": args.year_to,
-            "doc_type": args.type, "issuer": args.issuer, "mode": args.mode}
+            "doc_type": args.doc_type, "issuer": args.issuer, "mode": args.mode}
 
 
 def _print_hits(hits) -> None:
@@ -231,7 +231,7 @@ def _ask(args: argparse.Namespace) -> int:
 
     def work(index) -> int:
         answer = index.answer(args.question, k=min(args.k, MAX_K), year_from=args.year_from,
-                              year_to=args.year_to, doc_type=args.type, issuer=args.issuer)
+                              year_to=args.year_to, doc_type=args.doc_type, issuer=args.issuer)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:
@@ -259,8 +259,9 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                         help="Index directory (default: $RAG_INDEX or ./index).")
     parser.add_argument("--year-from", type=int, metavar="Y", help="Only documents from year Y on.")
     parser.add_argument("--year-to", type=int, metavar="Y", help="Only documents up to year Y.")
-    parser.add_argument("--type", metavar="T",
-                        help="Only this document type, e.g. 'Nghị quyết' (case and accents ignored).")
+    parser.add_argument("--doc-type", "--type", dest="doc_type", metavar="T",
+                        help="Only this document type, e.g. 'Nghị quyết' (case and accents ignored; "
+                             "--type is the old name).")
     parser.add_argument("--issuer", metavar="S",
                         help="Only issuers containing S, e.g. 'Đức Phổ' (case and accents ignored).")
     parser.add_argument("--verify", action="store_true",

@@ -135,9 +135,8 @@ class Hit:
         return f"{self.doc_id}#{self.path}"
 
     def to_dict(self) -> dict:
-        """JSON-ready dictionary (``type`` for the document type, ``clause_id`` added)."""
+        """JSON-ready dictionary (``doc_type`` as everywhere, ``clause_id`` added)."""
         data = asdict(self)
-        data["type"] = data.pop("doc_type")
         data["headings"] = list(self.headings)
         data["chunk_ids"] = list(self.chunk_ids)
         data["clause_id"] = self.clause_id

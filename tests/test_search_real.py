@@ -73,7 +73,7 @@ def test_cli_json_and_queries_file(built, cli_env, tmp_path):
     hits = json.loads(result.stdout)
     assert len(hits) == 2 and hits[0]["path"] == "II.2.6" and hits[0]["year"] == 2024
     assert {"rank", "score", "dense_score", "bm25_score", "chunk_id", "doc_id", "source", "title", "number",
-            "type", "issuer", "date", "year", "path", "headings", "text", "page"} <= set(hits[0])
+            "doc_type", "issuer", "date", "year", "path", "headings", "text", "page"} <= set(hits[0])
     queries = tmp_path / "q.txt"
     queries.write_text("chương trình OCOP\n\nchong khai thac hai san bat hop phap\n", encoding="utf-8")
     result = _rag("search", "--queries-file", str(queries), "-k", "3", env=cli_env)

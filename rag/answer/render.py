@@ -92,8 +92,8 @@ def hits_csv(hits: list[Hit]) -> str:
     """CSV export of hits (UTF-8 with BOM for spreadsheet programs)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["rank", "score", "dense_score", "bm25_score", "date", "year", "type", "number", "issuer",
-                     "title", "path", "text", "source", "chunk_id"])
+    writer.writerow(["rank", "score", "dense_score", "bm25_score", "date", "year", "doc_type", "number",
+                     "issuer", "title", "path", "text", "source", "chunk_id"])
     for h in hits:
         writer.writerow([h.rank, h.score, h.dense_score, h.bm25_score, h.date, h.year, h.doc_type, h.number,
                          h.issuer, h.title, h.path, h.text, h.source, h.chunk_id])

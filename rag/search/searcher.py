@@ -183,8 +183,9 @@ class Index:
         return allowed[self.chunk_doc]
 
     # -- search ------------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, year_from: int | None = None, year_to: int | None = None,
-               doc_type: str | None = None, issuer: str | None = None, mode: str = "hybrid",
+    def search(self, query: str, k: int = 10, *, year_from: int | None = None,
+               year_to: int | None = None, doc_type: str | None = None, issuer: str | None = None,
+               mode: str = "hybrid",
                doc_id: str | list[str] | None = None) -> list[Hit]:
         """Best ``k`` clauses for ``query`` among those allowed by the filters.
 
@@ -229,16 +230,23 @@ class Index:
         return plan_query(query, self.settings, glossary=self.glossary, lexicon=self.lexicon,
                           lexical=self.lexical, restorer=self.restorer)
 
-    def answer(self, question: str, k: int = 5, **filters) -> Answer:
+    def answer(self, question: str, k: int = 5, *, year_from: int | None = None,
+               year_to: int | None = None, doc_type: str | None = None, issuer: str | None = None,
+               doc_id: str | list[str] | None = None) -> Answer:
         """Extractive answer to ``question`` from the best ``k`` clauses (see :mod:`rag.answer.compose`).
 
         Args:
             question: The question, in any language.
             k: Clauses cited at most.
-            **filters: ``year_from``, ``year_to``, ``doc_type``, ``issuer``, ``doc_id`` as in
-                :meth:`search`.
+            year_from: Earliest document year (inclusive), as in :meth:`search`.
+            year_to: Latest document year (inclusive).
+            doc_type: Document type (case and accents ignored).
+            issuer: Substring of the issuer (case and accents ignored).
+            doc_id: Restrict to one document id or a list of them.
         """
         check_question(question)
+        filters = {"year_from": year_from, "year_to": year_to, "doc_type": doc_type, "issuer": issuer,
+                   "doc_id": doc_id}
         query = normalize_query(question)
         plan = self.plan(query) if query else None
         hits = self._search(plan, k, "hybrid", filters) if plan is not None and k > 0 else []
