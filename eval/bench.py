@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from rag import DEFAULT_MODEL, build_index
+from rag.index import format as fmt
 from rag.index.dense import Dense
 from rag.ingest.corpus import Corpus
 from rag.ingest.documents import iter_files
@@ -139,8 +140,8 @@ def faiss_kinds(index_path: Path, query_vectors: np.ndarray) -> dict:
     from rag.index import store
 
     folder = store.current_version(index_path)
-    meta = json.loads((folder / "meta.json").read_text("utf-8"))
-    vectors = Dense.load(folder / "vectors.faiss", meta["faiss"]["kind"], threads=1).vectors()
+    meta = fmt.read_meta(folder)
+    vectors = Dense.load(folder / fmt.VECTORS, meta["faiss"]["kind"], threads=1).vectors()
     built = {}
     for kind in ("flat", "fp16", "hnsw"):
         t = time.perf_counter()
@@ -174,7 +175,7 @@ def bm25s_vs_rank_bm25(index_path: Path, queries: list[str], limit_docs: int = 2
     from rag.index.lexical import Lexical, tokenize
 
     folder = store.current_version(index_path)
-    tokens = [json.loads(line) for line in open(folder / "tokens.jsonl", encoding="utf-8")][:limit_docs]
+    tokens = fmt.read_jsonl(folder / fmt.TOKENS)[:limit_docs]
     ours = Lexical.build(tokens)
     theirs = BM25Okapi(tokens)
     query_tokens = [tokenize(q) for q in queries]

@@ -20,7 +20,8 @@ from .limits import Limits, QuestionTooLongError
 from .models.e5s1 import FormatError
 from .models.embedding import Embedder, ModelInfo, ModelNotAvailableError
 from .records import Clause, Document, Hit
-from .search.searcher import Index, IndexNotFoundError, ModelMismatchError, load_index
+from .search.loading import IndexNotFoundError, ModelMismatchError, load_index
+from .search.searcher import Index
 from .search.settings import SearchSettings
 from .text import normalize_query, normalize_text
 from .vocab import DEFAULT_MODEL

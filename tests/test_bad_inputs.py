@@ -102,7 +102,7 @@ def test_links_outside_loops_dangling_links_and_fifos_are_reported(linked_corpus
 
 
 def test_the_index_never_holds_a_file_behind_an_outside_link(linked_corpus, tmp_path):
-    from rag.search.searcher import load_index
+    from rag.search.loading import load_index
 
     report = build_index(linked_corpus, tmp_path / "index", embedder=KeywordEncoder())
     assert {s for s, _ in report.rejected} >= {"passwd.txt", "etc", "pipe.txt"}

@@ -15,7 +15,7 @@ from helpers import FOUNDING, ROOT
 from rag.index import store
 from rag.index.build import build_index
 from rag.index.integrity import IndexCorruptError
-from rag.search.searcher import load_index
+from rag.search.loading import load_index
 
 
 @pytest.fixture

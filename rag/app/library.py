@@ -19,7 +19,8 @@ from ..index.build import build_index
 from ..index.integrity import sha256_file
 from ..ingest.corpus import Corpus
 from ..limits import DEFAULT_LIMITS, Limits
-from ..search.searcher import Index, load_index
+from ..search.loading import load_index
+from ..search.searcher import Index
 from ..vocab import DEFAULT_MODEL
 from .audit import AuditLog
 from .datadir import DataDir

@@ -25,7 +25,7 @@ from ..answer.render import (
     md_text,
 )
 from ..limits import MAX_K, QuestionTooLongError, check_question
-from ..search.searcher import MODES
+from ..vocab import MODES
 from .library import Access, Library
 from .uploads import UploadRejected
 

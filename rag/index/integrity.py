@@ -14,8 +14,7 @@ import hashlib
 from pathlib import Path
 
 from ..errors import RagError
-
-META = "meta.json"
+from .format import META
 
 
 class IndexCorruptError(RagError, RuntimeError):

@@ -1,11 +1,4 @@
-"""Load an index directory and search it: dense, BM25 or hybrid, with filters.
-
-Usage (Python)::
-
-    from rag import load_index
-    idx = load_index("index")
-    for hit in idx.search("nhiệm vụ chống khai thác IUU", k=5, year_from=2024):
-        print(hit.rank, hit.path, hit.text)
+"""A loaded index version and its searches: dense, BM25 or hybrid, with filters (``load_index`` opens one).
 
 Queries are NFC-normalised and their acronyms expanded (:mod:`rag.search.glossary`); filters
 select the allowed chunks before either side ranks anything, so a filtered search
@@ -14,8 +7,6 @@ returns the best ``k`` among the allowed clauses, never a trimmed unfiltered top
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -24,8 +15,8 @@ import numpy as np
 
 from .. import vietnamese as vn
 from ..answer.compose import Answer, compose
-from ..errors import RagError
-from ..index import integrity, store
+from ..index import format as fmt
+from ..index import integrity
 from ..index.dense import Dense
 from ..index.diacritics import Restorer
 from ..index.integrity import IndexCorruptError
@@ -40,21 +31,6 @@ from .plan import QueryPlan, plan_query
 from .references import document_key
 from .settings import SearchSettings
 from .stages import STAGES, Candidates, pipeline
-
-INDEX_ENV = "RAG_INDEX"
-
-
-def default_index_dir() -> Path:
-    """``$RAG_INDEX`` or ``index`` (relative to the working directory)."""
-    return Path(os.environ.get(INDEX_ENV, "index"))
-
-
-class IndexNotFoundError(RagError, FileNotFoundError):
-    """No built index in the given directory."""
-
-
-class ModelMismatchError(RagError, RuntimeError):
-    """The index was built with another embedding model than the one requested."""
 
 
 def _fold_lower(value: str | None) -> str:
@@ -77,7 +53,7 @@ class Index:
         self.settings = settings or SearchSettings()
         self.glossary = load_glossary()
         self.lexicon = load_lexicon()
-        restorer_file = self.folder / "diacritics.json"
+        restorer_file = self.folder / fmt.DIACRITICS
         self.restorer = Restorer.load(restorer_file) if restorer_file.exists() else \
             Restorer.build(c["text"] for c in self.chunks)
         self._embedder = embedder
@@ -97,18 +73,19 @@ class Index:
         self.parts = {key: rows for key, rows in groups.items() if len(rows) > 1}
 
     def _load(self, verify: bool, hint: str) -> None:
-        self.meta = json.loads((self.folder / "meta.json").read_text("utf-8"))
-        raw = {name: (self.folder / name).read_bytes() for name in ("documents.jsonl", "chunks.jsonl")}
+        self.meta = fmt.read_meta(self.folder)
+        if self.meta.get("format") != fmt.FORMAT_VERSION:
+            raise IndexCorruptError(f"the index in {self.folder} has format {self.meta.get('format')}, this "
+                                    f"version of party-rag reads {fmt.FORMAT_VERSION}. Rebuild it: {hint}")
+        raw = {name: (self.folder / name).read_bytes() for name in (fmt.DOCUMENTS, fmt.CHUNKS)}
         # Sizes always; the digests of the files read whole anyway cost one pass over bytes in memory.
         integrity.verify(self.folder, self.meta, full=verify, hint=hint,
                          known={n: integrity.sha256_bytes(b) for n, b in raw.items()})
-        self.documents = [json.loads(line) for line in raw["documents.jsonl"].decode("utf-8").splitlines()
-                          if line.strip()]
-        self.chunks = [json.loads(line) for line in raw["chunks.jsonl"].decode("utf-8").splitlines()
-                       if line.strip()]
+        self.documents = fmt.parse_jsonl(raw[fmt.DOCUMENTS])
+        self.chunks = fmt.parse_jsonl(raw[fmt.CHUNKS])
         del raw
-        self.dense = Dense.load(self.folder / "vectors.faiss", self.meta["faiss"]["kind"], threads=1)
-        self.lexical = Lexical.load(self.folder / "bm25")
+        self.dense = Dense.load(self.folder / fmt.VECTORS, self.meta["faiss"]["kind"], threads=1)
+        self.lexical = Lexical.load(self.folder / fmt.BM25)
         if not (len(self.chunks) == self.dense.size == self.lexical.size):
             raise IndexCorruptError(f"index {self.folder} is inconsistent: {len(self.chunks)} chunks, "
                                     f"{self.dense.size} vectors, {self.lexical.size} BM25 rows")
@@ -273,58 +250,3 @@ class Index:
             plan = self.plan(normalize_query(plan)) if normalize_query(plan) else None
         foreign = plan is not None and plan.kind == "foreign"
         return max(scores) + (self.settings.foreign_confidence_offset if foreign else 0.0)
-
-
-def rebuild_command(root: Path, meta: dict | None = None) -> str:
-    """The command that rebuilds the index at ``root`` from its corpus."""
-    corpus = (meta or {}).get("corpus") or "DIR"
-    if isinstance(corpus, dict) and corpus.get("mounts"):
-        return f"rag index --index {root} --rebuild"  # the recorded corpus, mounted folders included
-    corpus = corpus.get("root", "DIR") if isinstance(corpus, dict) else corpus
-    return f"rag index --corpus {corpus} --index {root} --rebuild"
-
-
-def _read_meta(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / "meta.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def load_index(path: str | Path | None = None, *, model: str | None = None, embedder=None,
-               settings: SearchSettings | None = None, verify: bool = False) -> Index:
-    """Open the live version of the index directory ``path`` (default: ``$RAG_INDEX`` or ``index``).
-
-    Args:
-        path: Index directory written by :func:`rag.build_index`.
-        model: Embedding model the caller expects; refused if the index used another.
-        embedder: A loaded query encoder (its ``info.name`` must match the index's model).
-        settings: Fusion settings (defaults: :class:`SearchSettings`).
-        verify: Check the sha256 of every index file (sizes are always checked).
-
-    Raises:
-        IndexNotFoundError: When ``path`` holds no built index.
-        IndexCorruptError: When an index file is missing, truncated or changed.
-        ModelMismatchError: When ``model``/``embedder`` differs from the index's model.
-    """
-    root = Path(path) if path is not None else default_index_dir()
-    for attempt in range(3):
-        folder = store.current_version(root)
-        if folder is None:
-            raise IndexNotFoundError(
-                f"no index in {root}: build one with `rag index --corpus DIR --index {root}`")
-        try:
-            index = Index(folder, embedder=embedder, settings=settings, verify=verify,
-                          hint=rebuild_command(root, _read_meta(folder)))
-            break
-        except (FileNotFoundError, IndexCorruptError):
-            # A concurrent update may have removed this version while we read it: try the new one.
-            if attempt == 2 or store.current_version(root) == folder:
-                raise
-    wanted = embedder.info.name if embedder is not None else model
-    if wanted and wanted != index.model_name:
-        raise ModelMismatchError(
-            f"the index in {root} was built with the embedding model {index.model_name!r}, "
-            f"not {wanted!r}. Search it with its own model, or rebuild it with the new one: "
-            f"{rebuild_command(root, index.meta)} --model {wanted}")
-    return index

@@ -1,0 +1,52 @@
+"""What a build or an update of the index did (printed by ``rag index`` and the app)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class BuildReport:
+    """What a build or update did."""
+
+    index: Path
+    version: Path | None = None
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    chars_read: int = 0
+    read_seconds: float = 0.0
+    embed_seconds: float = 0.0
+    seconds: float = 0.0
+    full_rebuild: bool = False
+    reason: str = ""
+
+    @property
+    def changed_anything(self) -> bool:
+        """True when files were added, changed or deleted (or the index was rebuilt)."""
+        return bool(self.added or self.changed or self.deleted or self.full_rebuild)
+
+    def summary(self) -> str:
+        """One paragraph for people."""
+        head = "Rebuilt" if self.full_rebuild else "Updated"
+        if not self.changed_anything:
+            head = "Index already up to date"
+        lines = [f"{head}: {self.documents} documents, {self.chunks} chunks "
+                 f"({self.embedded} embedded) in {self.seconds:.1f} s -> {self.version or self.index}"]
+        if self.reason:
+            lines.append(f"  full rebuild because {self.reason}")
+        for label, items in (("added", self.added), ("changed", self.changed), ("deleted", self.deleted)):
+            if items:
+                lines.append(f"  {label} ({len(items)}): " + ", ".join(items[:10])
+                             + (" …" if len(items) > 10 else ""))
+        if self.unchanged:
+            lines.append(f"  unchanged: {len(self.unchanged)} files reused")
+        for source, reason in self.rejected:
+            lines.append(f"  rejected {source}: {reason}")
+        return "\n".join(lines)
