@@ -87,6 +87,220 @@ def _user(request) -> str | None:
     return getattr(request, "username", None) if request is not None else None
 
 
+class Handlers:
+    """What the page and the API do, bound to one library (gradio components only as return values)."""
+
+    def __init__(self, lib: Library, access: Access, exports) -> None:
+        self.lib, self.access, self.exports = lib, access, exports
+
+    def api_ask(self, question: str) -> tuple[str, str]:
+        """Answer a question: (answer as Markdown, JSON of the answer with every citation)."""
+        if not isinstance(question, str) or not question.strip():
+            raise gr.Error("Câu hỏi trống / the question is empty.")
+        try:
+            answer = self.lib.index.answer(question)
+        except QuestionTooLongError as exc:
+            raise gr.Error(str(exc)) from None
+        return answer_markdown(answer), json.dumps(answer.to_dict(), ensure_ascii=False)
+
+    def api_search(self, query: str, year_from: int | None = None, year_to: int | None = None,
+                   doc_type: str | None = None, issuer: str | None = None, mode: str = "hybrid",
+                   k: int = 10) -> str:
+        """Search clauses: JSON list of hits (rank, score, path, text, document metadata); k ≤ 100."""
+        try:
+            params = search_params(query, year_from, year_to, doc_type, issuer, mode, k)
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from None
+        hits = self.lib.index.search(params.pop("query"), **params)
+        return json.dumps([h.to_dict() for h in hits], ensure_ascii=False)
+
+    def current(self, message: str = "", request: gr.Request | None = None):
+        """The document lists and controls as the corpus is now (every load and after every change)."""
+        lib = self.lib
+        ids, uploaded, trash = lib.document_ids(), lib.document_ids(uploaded_only=True), lib.trash()
+        # The viewer's choice is kept (a click on a citation may have just set it).
+        return (message, lib.documents_table(), gr.Dropdown(choices=ids),
+                gr.Dropdown(choices=uploaded, value=None), gr.Dropdown(choices=trash, value=None),
+                gr.Dropdown(choices=[""] + lib.index.doc_types()),
+                gr.Dropdown(choices=[""] + lib.index.issuers()),
+                gr.Group(visible=self.access.can_manage(_user(request))), False)
+
+    def chat_turn(self, text: str, history: list):
+        """One question in the chat: the answer message, its citation cards and their ids."""
+        text = (text or "").strip()
+        if not text:
+            return history, gr.Dataset(samples=[]), [], ""
+        try:
+            answer: Answer = self.lib.index.answer(text)
+        except QuestionTooLongError as exc:
+            gr.Warning(str(exc))
+            return history, gr.Dataset(samples=[]), [], text
+        history = [*history, {"role": "user", "content": text},
+                   {"role": "assistant", "content": answer_markdown(answer)}]
+        samples = [[citation_card(c)] for c in answer.citations]
+        return history, gr.Dataset(samples=samples), [(c.doc_id, c.clause_id) for c in answer.citations], ""
+
+    def open_citation(self, index: int, ids: list):
+        """A clicked card opens its document in the viewer at that clause."""
+        doc_id, clause_id = ids[index]
+        return (gr.Tabs(selected="docs"), gr.Dropdown(choices=self.lib.document_ids(), value=doc_id),
+                self.lib.viewer(doc_id, clause_id))
+
+    def run_search(self, text, y1, y2, dtype, iss, m, group):
+        """The search tab: table rows, the by-year view, the CSV export and a status line."""
+        try:
+            # An empty number box sends 0: no year filter.
+            params = search_params(text or "", y1 or None, y2 or None, dtype, iss, m, 50)
+        except ValueError as exc:
+            return [], gr.Markdown(visible=False), None, f"**Lỗi:** {exc}"
+        hits = self.lib.index.search(params.pop("query"), **params)
+        path = self.exports.write("ket-qua-tra-cuu.csv", hits_csv(hits)) if hits else None
+        return (hit_rows(hits), gr.Markdown(hits_by_year(hits), visible=bool(group)),
+                str(path) if path else None, f"{len(hits)} kết quả")
+
+    def managed(self, request, action, *args):
+        """Run a corpus change for an administrator; anyone else, or a refusal, gets a message."""
+        user = _user(request)
+        if not self.access.can_manage(user):
+            return self.current(NO_RIGHTS, request)
+        try:
+            message = action(user, *args)
+        except UploadRejected as exc:
+            message = f"**Từ chối:** {md_text(str(exc))}"
+        return self.current(message, request)
+
+    def add_uploads(self, user, files, progress):
+        """Store and index uploaded files; a line per stored or refused file."""
+        if not files:
+            return "Chưa chọn tệp nào."
+        progress(0.1, desc="Đang đọc và lập chỉ mục…")
+        stored, rejected = self.lib.add_files([(Path(f), Path(f).name) for f in files], user=user)
+        return "\n\n".join([f"**Đã thêm:** `{s}`" for s in stored]
+                           + [f"**Từ chối:** {md_text(r)}" for r in rejected])
+
+    def delete_doc(self, user, doc_id, sure):
+        """Move an upload to the trash once confirmed."""
+        if not doc_id or not sure:
+            return "Chọn văn bản và đánh dấu xác nhận trước khi xóa."
+        entry = self.lib.delete(doc_id, user=user)
+        return f"Đã chuyển `{doc_id}` vào thùng rác (`{entry}`); có thể khôi phục."
+
+    def restore_doc(self, user, entry):
+        """Bring a trash entry back."""
+        if not entry:
+            return "Chọn một mục trong thùng rác."
+        return f"Đã khôi phục `{self.lib.restore(entry, user=user)}`."
+
+
+def _chat_tab() -> dict:
+    with gr.Tab("Hỏi đáp", id="chat"):
+        chatbot = gr.Chatbot(label="Hỏi đáp", elem_id="chatbot", height=380,
+                             placeholder="**Ví dụ:** Which tasks concern IUU fishing? · "
+                                         "nhiệm vụ chống khai thác IUU")
+        with gr.Row():
+            question = gr.Textbox(label="Câu hỏi / Question", elem_id="question", scale=8,
+                                  placeholder="Ví dụ: Which tasks concern IUU fishing?")
+            ask_button = gr.Button("Hỏi", variant="primary", elem_id="ask-button", scale=1)
+        gr.Examples(EXAMPLES, inputs=question, label="Câu hỏi mẫu")
+        cards = gr.Dataset(components=[gr.HTML(visible=False)], samples=[], type="index",
+                           label="Trích dẫn — bấm vào một thẻ để mở văn bản tại điều khoản đó",
+                           elem_id="citations", samples_per_page=10)
+        cited = gr.State([])
+    return {"chatbot": chatbot, "question": question, "ask_button": ask_button, "cards": cards,
+            "cited": cited}
+
+
+def _search_tab() -> dict:
+    with gr.Tab("Tra cứu", id="search"):
+        with gr.Row():
+            query = gr.Textbox(label="Từ khóa / câu hỏi", elem_id="search-query", scale=6)
+            search_button = gr.Button("Tra cứu", variant="primary", elem_id="search-button", scale=1)
+        with gr.Row():
+            year_from = gr.Number(None, label="Từ năm", precision=0, elem_id="year-from")
+            year_to = gr.Number(None, label="Đến năm", precision=0, elem_id="year-to")
+            doc_type = gr.Dropdown([""], value="", label="Loại văn bản", allow_custom_value=True)
+            issuer = gr.Dropdown([""], value="", label="Cơ quan ban hành", allow_custom_value=True)
+            mode = gr.Radio(list(MODES), value="hybrid", label="Chế độ")
+        by_year = gr.Checkbox(label="Nhóm theo năm", value=False)
+        search_status = gr.Markdown(elem_id="search-status")
+        table = gr.Dataframe(headers=HIT_COLUMNS, value=[], interactive=False, wrap=True,
+                             elem_id="search-results")
+        grouped = gr.Markdown(visible=False, elem_id="by-year")
+        export = gr.File(label="Xuất CSV", elem_id="export")
+    return {"query": query, "search_button": search_button, "year_from": year_from, "year_to": year_to,
+            "doc_type": doc_type, "issuer": issuer, "mode": mode, "by_year": by_year,
+            "search_status": search_status, "table": table, "grouped": grouped, "export": export}
+
+
+def _docs_tab(lib: Library) -> dict:
+    with gr.Tab("Văn bản", id="docs") as docs_tab:
+        docs_table = gr.Dataframe(headers=DOC_COLUMNS, value=[], interactive=False, wrap=True,
+                                  elem_id="docs-table")
+        doc_select = gr.Dropdown([], label="Xem văn bản", elem_id="doc-select", allow_custom_value=True)
+        viewer = gr.HTML(lib.viewer(None), elem_id="viewer")
+        with gr.Group(visible=False, elem_id="manage") as manage:
+            with gr.Row():
+                upload = gr.File(label="Tải lên .pdf, .docx, .txt, .md", file_count="multiple",
+                                 file_types=[".pdf", ".docx", ".txt", ".md"], elem_id="upload")
+                upload_button = gr.Button("Thêm vào chỉ mục", elem_id="upload-button")
+            with gr.Row():
+                delete_select = gr.Dropdown([], label="Xóa văn bản đã tải lên (chuyển vào thùng rác)",
+                                            elem_id="delete-select")
+                delete_confirm = gr.Checkbox(label="Tôi chắc chắn muốn xóa văn bản này")
+                delete_button = gr.Button("Xóa", variant="stop", elem_id="delete-button")
+            with gr.Row():
+                trash_select = gr.Dropdown([], label="Thùng rác", elem_id="trash-select")
+                restore_button = gr.Button("Khôi phục", elem_id="restore-button")
+        upload_status = gr.Markdown(elem_id="upload-status")
+    return {"docs_tab": docs_tab, "docs_table": docs_table, "doc_select": doc_select, "viewer": viewer,
+            "manage": manage, "upload": upload, "upload_button": upload_button,
+            "delete_select": delete_select, "delete_confirm": delete_confirm, "delete_button": delete_button,
+            "trash_select": trash_select, "restore_button": restore_button, "upload_status": upload_status}
+
+
+def _wire_chat(h: Handlers, c: dict, tabs) -> None:
+    ask_args = {"fn": h.chat_turn, "inputs": [c["question"], c["chatbot"]],
+                "outputs": [c["chatbot"], c["cards"], c["cited"], c["question"]], "api_visibility": "private"}
+    c["ask_button"].click(**ask_args)
+    c["question"].submit(**ask_args)
+    c["cards"].click(h.open_citation, inputs=[c["cards"], c["cited"]],
+                     outputs=[tabs, c["doc_select"], c["viewer"]], api_visibility="private").then(
+        None, js="() => {setTimeout(() => document.querySelector('#viewer .selected')"
+                 "?.scrollIntoView({block: 'center'}), 300)}")
+    inputs = [c[n] for n in ("query", "year_from", "year_to", "doc_type", "issuer", "mode", "by_year")]
+    outputs = [c[n] for n in ("table", "grouped", "export", "search_status")]
+    for trigger in (c["search_button"].click, c["query"].submit, c["by_year"].change):
+        trigger(h.run_search, inputs, outputs, api_visibility="private")
+
+
+def _wire_docs(app, h: Handlers, c: dict) -> None:
+    progress_default = gr.Progress()
+    refresh = [c[n] for n in ("upload_status", "docs_table", "doc_select", "delete_select", "trash_select",
+                              "doc_type", "issuer", "manage", "delete_confirm")]
+
+    def on_upload(files, request: gr.Request, progress=progress_default):
+        return h.managed(request, h.add_uploads, files, progress)
+
+    def on_delete(doc_id, sure, request: gr.Request):
+        return h.managed(request, h.delete_doc, doc_id, sure)
+
+    def on_restore(entry, request: gr.Request):
+        return h.managed(request, h.restore_doc, entry)
+
+    def on_load(request: gr.Request):
+        return h.current("", request)
+
+    # .input, not .change: only a user's pick re-renders the viewer, never a list refresh
+    c["doc_select"].input(lambda d: h.lib.viewer(d), c["doc_select"], c["viewer"], api_visibility="private")
+    c["upload_button"].click(on_upload, c["upload"], refresh, api_visibility="private")
+    c["delete_button"].click(on_delete, [c["delete_select"], c["delete_confirm"]], refresh,
+                             api_visibility="private")
+    c["restore_button"].click(on_restore, c["trash_select"], refresh, api_visibility="private")
+    # Every page load and every visit of the Văn bản tab sees the corpus as it is now.
+    app.load(on_load, None, refresh, api_visibility="private")
+    c["docs_tab"].select(on_load, None, refresh, api_visibility="private")
+
+
 def build_app(lib: Library, access: Access, exports):
     """Create the Gradio Blocks app.
 
@@ -95,186 +309,26 @@ def build_app(lib: Library, access: Access, exports):
         access: Who may upload, delete and restore.
         exports: Where CSV exports are written (:class:`rag.app.server.Exports`).
     """
-    progress_default = gr.Progress()
-
-    def api_ask(question: str) -> tuple[str, str]:
-        """Answer a question: (answer as Markdown, JSON of the answer with every citation)."""
-        if not isinstance(question, str) or not question.strip():
-            raise gr.Error("Câu hỏi trống / the question is empty.")
-        try:
-            answer = lib.index.answer(question)
-        except QuestionTooLongError as exc:
-            raise gr.Error(str(exc)) from None
-        return answer_markdown(answer), json.dumps(answer.to_dict(), ensure_ascii=False)
-
-    def api_search(query: str, year_from: int | None = None, year_to: int | None = None,
-                   doc_type: str | None = None, issuer: str | None = None, mode: str = "hybrid",
-                   k: int = 10) -> str:
-        """Search clauses: JSON list of hits (rank, score, path, text, document metadata); k ≤ 100."""
-        try:
-            params = search_params(query, year_from, year_to, doc_type, issuer, mode, k)
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from None
-        hits = lib.index.search(params.pop("query"), **params)
-        return json.dumps([h.to_dict() for h in hits], ensure_ascii=False)
-
+    h = Handlers(lib, access, exports)
     with gr.Blocks(title="Tra cứu văn bản Đảng", analytics_enabled=False, delete_cache=(900, 900)) as app:
         gr.Markdown("# Tra cứu văn bản Đảng\nHỏi bằng tiếng Việt (có hoặc không dấu) hoặc tiếng Anh; "
                     "câu trả lời trích nguyên văn điều khoản, kèm số hiệu, ngày, cơ quan ban hành và mục. "
                     "Chạy ngoại tuyến (offline).")
         with gr.Tabs(selected="chat") as tabs:
-            with gr.Tab("Hỏi đáp", id="chat"):
-                chatbot = gr.Chatbot(label="Hỏi đáp", elem_id="chatbot", height=380,
-                                     placeholder="**Ví dụ:** Which tasks concern IUU fishing? · "
-                                                 "nhiệm vụ chống khai thác IUU")
-                with gr.Row():
-                    question = gr.Textbox(label="Câu hỏi / Question", elem_id="question", scale=8,
-                                          placeholder="Ví dụ: Which tasks concern IUU fishing?")
-                    ask_button = gr.Button("Hỏi", variant="primary", elem_id="ask-button", scale=1)
-                gr.Examples(EXAMPLES, inputs=question, label="Câu hỏi mẫu")
-                cards = gr.Dataset(components=[gr.HTML(visible=False)], samples=[], type="index",
-                                   label="Trích dẫn — bấm vào một thẻ để mở văn bản tại điều khoản đó",
-                                   elem_id="citations", samples_per_page=10)
-                cited = gr.State([])
-            with gr.Tab("Tra cứu", id="search"):
-                with gr.Row():
-                    query = gr.Textbox(label="Từ khóa / câu hỏi", elem_id="search-query", scale=6)
-                    search_button = gr.Button("Tra cứu", variant="primary", elem_id="search-button", scale=1)
-                with gr.Row():
-                    year_from = gr.Number(None, label="Từ năm", precision=0, elem_id="year-from")
-                    year_to = gr.Number(None, label="Đến năm", precision=0, elem_id="year-to")
-                    doc_type = gr.Dropdown([""], value="", label="Loại văn bản", allow_custom_value=True)
-                    issuer = gr.Dropdown([""], value="", label="Cơ quan ban hành", allow_custom_value=True)
-                    mode = gr.Radio(list(MODES), value="hybrid", label="Chế độ")
-                by_year = gr.Checkbox(label="Nhóm theo năm", value=False)
-                search_status = gr.Markdown(elem_id="search-status")
-                table = gr.Dataframe(headers=HIT_COLUMNS, value=[], interactive=False, wrap=True,
-                                     elem_id="search-results")
-                grouped = gr.Markdown(visible=False, elem_id="by-year")
-                export = gr.File(label="Xuất CSV", elem_id="export")
-            with gr.Tab("Văn bản", id="docs") as docs_tab:
-                docs_table = gr.Dataframe(headers=DOC_COLUMNS, value=[], interactive=False, wrap=True,
-                                          elem_id="docs-table")
-                doc_select = gr.Dropdown([], label="Xem văn bản", elem_id="doc-select",
-                                         allow_custom_value=True)
-                viewer = gr.HTML(lib.viewer(None), elem_id="viewer")
-                with gr.Group(visible=False, elem_id="manage") as manage:
-                    with gr.Row():
-                        upload = gr.File(label="Tải lên .pdf, .docx, .txt, .md", file_count="multiple",
-                                         file_types=[".pdf", ".docx", ".txt", ".md"], elem_id="upload")
-                        upload_button = gr.Button("Thêm vào chỉ mục", elem_id="upload-button")
-                    with gr.Row():
-                        delete_select = gr.Dropdown([], label="Xóa văn bản đã tải lên (chuyển vào thùng rác)",
-                                                    elem_id="delete-select")
-                        delete_confirm = gr.Checkbox(label="Tôi chắc chắn muốn xóa văn bản này")
-                        delete_button = gr.Button("Xóa", variant="stop", elem_id="delete-button")
-                    with gr.Row():
-                        trash_select = gr.Dropdown([], label="Thùng rác", elem_id="trash-select")
-                        restore_button = gr.Button("Khôi phục", elem_id="restore-button")
-                upload_status = gr.Markdown(elem_id="upload-status")
+            components = {**_chat_tab(), **_search_tab(), **_docs_tab(lib)}
+        _wire_chat(h, components, tabs)
+        _wire_docs(app, h, components)
 
-        def current(message: str = "", request: gr.Request | None = None):
-            ids, uploaded, trash = lib.document_ids(), lib.document_ids(uploaded_only=True), lib.trash()
-            # The viewer's choice is kept (a click on a citation may have just set it).
-            return (message, lib.documents_table(), gr.Dropdown(choices=ids),
-                    gr.Dropdown(choices=uploaded, value=None), gr.Dropdown(choices=trash, value=None),
-                    gr.Dropdown(choices=[""] + lib.index.doc_types()),
-                    gr.Dropdown(choices=[""] + lib.index.issuers()),
-                    gr.Group(visible=access.can_manage(_user(request))), False)
+        def ask(question: str) -> tuple[str, str]:
+            """Answer a question: (answer as Markdown, JSON of the answer with every citation)."""
+            return h.api_ask(question)
 
-        refresh_outputs = [upload_status, docs_table, doc_select, delete_select, trash_select, doc_type,
-                           issuer, manage, delete_confirm]
+        def search(query: str, year_from: int | None = None, year_to: int | None = None,
+                   doc_type: str | None = None, issuer: str | None = None, mode: str = "hybrid",
+                   k: int = 10) -> str:
+            """Search clauses: JSON list of hits (rank, score, path, text, document metadata); k ≤ 100."""
+            return h.api_search(query, year_from, year_to, doc_type, issuer, mode, k)
 
-        def chat_turn(text: str, history: list):
-            text = (text or "").strip()
-            if not text:
-                return history, gr.Dataset(samples=[]), [], ""
-            try:
-                answer: Answer = lib.index.answer(text)
-            except QuestionTooLongError as exc:
-                gr.Warning(str(exc))
-                return history, gr.Dataset(samples=[]), [], text
-            history = [*history, {"role": "user", "content": text},
-                       {"role": "assistant", "content": answer_markdown(answer)}]
-            samples = [[citation_card(c)] for c in answer.citations]
-            ids = [(c.doc_id, c.clause_id) for c in answer.citations]
-            return history, gr.Dataset(samples=samples), ids, ""
-
-        def open_citation(index: int, ids: list):
-            doc_id, clause_id = ids[index]
-            return gr.Tabs(selected="docs"), gr.Dropdown(choices=lib.document_ids(), value=doc_id), \
-                lib.viewer(doc_id, clause_id)
-
-        def run_search(text, y1, y2, dtype, iss, m, group):
-            try:
-                # An empty number box sends 0: no year filter.
-                params = search_params(text or "", y1 or None, y2 or None, dtype, iss, m, 50)
-            except ValueError as exc:
-                return [], gr.Markdown(visible=False), None, f"**Lỗi:** {exc}"
-            hits = lib.index.search(params.pop("query"), **params)
-            path = exports.write("ket-qua-tra-cuu.csv", hits_csv(hits)) if hits else None
-            return (hit_rows(hits), gr.Markdown(hits_by_year(hits), visible=bool(group)),
-                    str(path) if path else None, f"{len(hits)} kết quả")
-
-        def managed(request, action, *args):
-            """Run a corpus change for an administrator; anyone else, or a refusal, gets a message."""
-            user = _user(request)
-            if not access.can_manage(user):
-                return current(NO_RIGHTS, request)
-            try:
-                message = action(user, *args)
-            except UploadRejected as exc:
-                message = f"**Từ chối:** {md_text(str(exc))}"
-            return current(message, request)
-
-        def add_uploads(user, files, progress):
-            if not files:
-                return "Chưa chọn tệp nào."
-            progress(0.1, desc="Đang đọc và lập chỉ mục…")
-            stored, rejected = lib.add_files([(Path(f), Path(f).name) for f in files], user=user)
-            return "\n\n".join([f"**Đã thêm:** `{s}`" for s in stored]
-                               + [f"**Từ chối:** {md_text(r)}" for r in rejected])
-
-        def delete_doc(user, doc_id, sure):
-            if not doc_id or not sure:
-                return "Chọn văn bản và đánh dấu xác nhận trước khi xóa."
-            entry = lib.delete(doc_id, user=user)
-            return f"Đã chuyển `{doc_id}` vào thùng rác (`{entry}`); có thể khôi phục."
-
-        def restore_doc(user, entry):
-            if not entry:
-                return "Chọn một mục trong thùng rác."
-            return f"Đã khôi phục `{lib.restore(entry, user=user)}`."
-
-        def on_upload(files, request: gr.Request, progress=progress_default):
-            return managed(request, add_uploads, files, progress)
-
-        def on_delete(doc_id, sure, request: gr.Request):
-            return managed(request, delete_doc, doc_id, sure)
-
-        def on_restore(entry, request: gr.Request):
-            return managed(request, restore_doc, entry)
-
-        ask_args = {"fn": chat_turn, "inputs": [question, chatbot],
-                    "outputs": [chatbot, cards, cited, question], "api_visibility": "private"}
-        ask_button.click(**ask_args)
-        question.submit(**ask_args)
-        cards.click(open_citation, inputs=[cards, cited], outputs=[tabs, doc_select, viewer],
-                    api_visibility="private").then(
-            None, js="() => {setTimeout(() => document.querySelector('#viewer .selected')"
-                     "?.scrollIntoView({block: 'center'}), 300)}")
-        search_inputs = [query, year_from, year_to, doc_type, issuer, mode, by_year]
-        search_outputs = [table, grouped, export, search_status]
-        for trigger in (search_button.click, query.submit, by_year.change):
-            trigger(run_search, search_inputs, search_outputs, api_visibility="private")
-        doc_select.change(lambda d: lib.viewer(d), doc_select, viewer, api_visibility="private")
-        upload_button.click(on_upload, upload, refresh_outputs, api_visibility="private")
-        delete_button.click(on_delete, [delete_select, delete_confirm], refresh_outputs,
-                            api_visibility="private")
-        restore_button.click(on_restore, trash_select, refresh_outputs, api_visibility="private")
-        # Every page load and every visit of the Văn bản tab sees the corpus as it is now.
-        app.load(current, None, refresh_outputs, api_visibility="private")
-        docs_tab.select(current, None, refresh_outputs, api_visibility="private")
-        gr.api(api_ask, api_name="ask")
-        gr.api(api_search, api_name="search")
+        gr.api(ask, api_name="ask")
+        gr.api(search, api_name="search")
     return app
