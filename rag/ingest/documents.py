@@ -94,7 +94,7 @@ def iter_files(root: Path, link_roots: tuple[Path, ...] = ()) -> Iterator[Path]:
     yield from (f.path for f in Corpus.of(root, link_roots=link_roots).scan().files)
 
 
-def with_progress(files: list[Path], progress: bool):
+def with_progress(files: list, progress: bool):
     """``files``, wrapped in a tqdm "Reading" bar when ``progress``."""
     if not progress:
         return files
