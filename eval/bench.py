@@ -141,7 +141,7 @@ def faiss_kinds(index_path: Path, query_vectors: np.ndarray) -> dict:
 
     folder = store.current_version(index_path)
     meta = fmt.read_meta(folder)
-    vectors = Dense.load(folder / fmt.VECTORS, meta["faiss"]["kind"], threads=1).vectors()
+    vectors = Dense.load(folder / fmt.VECTORS, meta.faiss["kind"], threads=1).vectors()
     built = {}
     for kind in ("flat", "fp16", "hnsw"):
         t = time.perf_counter()
@@ -158,7 +158,7 @@ def faiss_kinds(index_path: Path, query_vectors: np.ndarray) -> dict:
         for kind in recall:
             recall[kind].append(len(found["flat"] & found[kind]) / max(1, len(found["flat"])))
     out = {kind: _percentiles(values) for kind, values in lat.items()}
-    out["live_kind"] = meta["faiss"]["kind"]
+    out["live_kind"] = meta.faiss["kind"]
     out["hnsw_build_s"] = round(built["hnsw_build_s"], 1)
     for kind in recall:
         out[f"{kind}_recall_at_10"] = round(float(np.mean(recall[kind])), 4)

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.ingest.documents import document_from_text
+from rag.records import Document
 from rag.text import normalize_query, normalize_text
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -43,22 +45,24 @@ class Dataset:
 
     Attributes:
         name: Dataset name.
-        corpus_dir: Folder indexed with :func:`rag.build_index`.
+        corpus_dir: Folder indexed with :func:`rag.build_index` (``None`` when ``documents`` are given).
         queries: Query id → text as given to the search engine.
         info: Query id → metadata (``split``, ``category``, ``answerable``…).
         qrels: Split → query id → judged id → relevance grade.
         doc_key: Maps a :class:`rag.Hit` to the id used in the qrels.
         work_dir: Where the BEIR files and derived data are written.
+        documents: Documents indexed from memory (``build_index(documents=…)``) instead of a folder.
     """
 
     name: str
-    corpus_dir: Path
+    corpus_dir: Path | None
     queries: dict[str, str]
     info: dict[str, dict]
     qrels: dict[str, dict[str, dict[str, int]]]
     doc_key: Callable
     work_dir: Path
     extra: dict = field(default_factory=dict)
+    documents: list[Document] | None = None
 
     def split_ids(self, split: str) -> list[str]:
         """Query ids of a split, answerable and unanswerable, in file order."""
@@ -151,9 +155,8 @@ def alqac2023(questions: Path | None = None, *, split: str = "dev", with_choices
         raise DatasetUnavailable(f"alqac2023 needs {articles_path} (../shared is absent)")
     questions = Path(questions) if questions else ALQAC / "train.json"
     work = OUT / "datasets" / "alqac2023"
-    corpus_dir = work / "articles"
     articles = json.loads(articles_path.read_text("utf-8"))
-    by_file, corpus_rows = {}, []
+    by_file, corpus_rows, documents = {}, [], []
     for key, raw in articles.items():
         key = normalize_text(key)
         law, number = key.rsplit("@", 1)
@@ -162,10 +165,7 @@ def alqac2023(questions: Path | None = None, *, split: str = "dev", with_choices
         document = f"{law.upper()}\n\nĐiều {number}. {title.strip()}\n\n{body.strip()}\n"
         name = _article_file(key)
         by_file[name] = key
-        path = corpus_dir / name
-        if not path.is_file() or path.read_text("utf-8") != document:  # keep mtimes for incremental builds
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(document, encoding="utf-8")
+        documents.append(document_from_text(name, document))
         corpus_rows.append({"_id": key, "title": f"{law} Điều {number}. {title.strip()}",
                             "text": body.strip()})
     queries, info, qrels = {}, {}, {split: {}}
@@ -178,9 +178,9 @@ def alqac2023(questions: Path | None = None, *, split: str = "dev", with_choices
                              for a in row["relevant_articles"]}
     write_beir(work / "beir", corpus_rows,
                [{"_id": q, "text": t, "metadata": info[q]} for q, t in queries.items()], qrels)
-    return Dataset("alqac2023", corpus_dir, queries, info, qrels,
+    return Dataset("alqac2023", None, queries, info, qrels,
                    doc_key=lambda hit: by_file.get(hit.doc_id, hit.doc_id), work_dir=work,
-                   extra={"questions": str(questions), "with_choices": with_choices})
+                   extra={"questions": str(questions), "with_choices": with_choices}, documents=documents)
 
 
 def load(name: str, **kwargs) -> Dataset:

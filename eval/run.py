@@ -43,8 +43,9 @@ def open_dataset_index(data: datasets.Dataset, model: str, *, progress: bool = T
                        settings: SearchSettings | None = None, context: str = DEFAULT_CONTEXT):
     """Build or update the dataset's index, then load it."""
     folder = index_dir(data.name, model, context)
-    report = build_index(data.corpus_dir, folder, model=model, progress=progress, lock_timeout=3600,
-                         context=context)
+    source = {"documents": data.documents} if data.documents is not None else {"corpus": data.corpus_dir}
+    report = build_index(index=folder, model=model, progress=progress, lock_timeout=3600, context=context,
+                         **source)
     if report.changed_anything:
         print(report.summary().splitlines()[0], file=sys.stderr)
     return load_index(folder, settings=settings)

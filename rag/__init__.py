@@ -14,7 +14,7 @@ from .index.build import BuildReport, build_index
 from .index.integrity import IndexCorruptError
 from .index.store import IndexLockedError
 from .ingest.corpus import Corpus
-from .ingest.documents import ingest_folder, read_document
+from .ingest.documents import document_from_text, ingest_folder, read_document
 from .ingest.reading import ReadError
 from .limits import Limits, QuestionTooLongError
 from .models.e5s1 import FormatError
@@ -30,7 +30,8 @@ __all__ = [
     "DEFAULT_MODEL", "Answer", "BuildReport", "Citation", "Clause", "Corpus", "Document", "Embedder",
     "FormatError", "Hit", "Index", "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "Limits",
     "ModelInfo", "ModelMismatchError", "ModelNotAvailableError", "QuestionTooLongError", "RagError",
-    "ReadError", "SearchSettings", "UploadRejected", "build_index", "ingest_folder", "load_index",
+    "ReadError", "SearchSettings", "UploadRejected", "build_index", "document_from_text", "ingest_folder",
+    "load_index",
     "normalize_query", "normalize_text", "read_document",
 ]
 __version__ = "0.1.0"

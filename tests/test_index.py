@@ -136,15 +136,15 @@ def test_incremental_update_reembeds_only_what_changed(corpus, tmp_path):
     assert index.search("trồng rừng phòng hộ ven biển", k=1)[0].doc_id == "kh-05-2020.txt"
     assert index.search("nuôi lồng bè cá bớp", k=1)[0].doc_id == "nq-12-2018.txt"
     assert not [h for h in index.search("nuôi trồng tôm hùm", k=20) if h.doc_id == "copy.txt"]
-    assert "copy.txt" not in {d["id"] for d in index.documents}
+    assert "copy.txt" not in {d.id for d in index.documents}
     assert _versions(index_dir) == [current_version(index_dir).name] != [first.name]
     # Vectors of reused chunks equal fresh ones.
     again = build_index(corpus, tmp_path / "fresh", embedder=KeywordEncoder())
     fresh = load_index(tmp_path / "fresh", embedder=KeywordEncoder())
-    assert again.chunks == len(index.chunks)
+    assert again.chunks == index.backend.size
     import numpy as np
 
-    np.testing.assert_allclose(index.dense.vectors(), fresh.dense.vectors(), atol=1e-6)
+    np.testing.assert_allclose(index.backend.dense.vectors(), fresh.backend.dense.vectors(), atol=1e-6)
     nothing = build_index(corpus, index_dir, embedder=KeywordEncoder())
     assert not nothing.changed_anything and nothing.embedded == 0
 
@@ -158,7 +158,7 @@ def test_a_build_that_raises_leaves_the_previous_index_searchable(corpus, tmp_pa
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("rag.index.build.Lexical.build", explode)
+    monkeypatch.setattr("rag.index.embedded_writer.Lexical.build", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         build_index(corpus, index_dir, embedder=KeywordEncoder())
     assert current_version(index_dir) == before
@@ -234,7 +234,7 @@ def test_split_clause_parts_merge_into_one_hit(tmp_path):
                                    encoding="utf-8")
     build_index(folder, tmp_path / "index", embedder=KeywordEncoder(), max_chars=400)
     index = load_index(tmp_path / "index", embedder=KeywordEncoder())
-    parts = [c for c in index.chunks if c["path"] == "1"]
+    parts = [c for c in index.backend.chunks_of("kh.txt") if c.path == "1"]
     assert len(parts) >= 3
     hits = index.search("chuyển đổi số cơ quan đảng", k=5)
     assert [h.path for h in hits].count("1") == 1

@@ -61,10 +61,10 @@ def test_delete_moves_an_upload_to_the_trash_and_restore_brings_it_back(lib, tmp
     upload.write_text(KH, encoding="utf-8")
     lib.add_files([(upload, "kh.txt")], user="an")
     entry = lib.delete("uploads/kh.txt", user="an")
-    assert "uploads/kh.txt" not in lib.index.doc_by_id and not (lib.data.uploads / "kh.txt").exists()
+    assert "uploads/kh.txt" not in lib.index.doc_keys and not (lib.data.uploads / "kh.txt").exists()
     assert lib.trash() == [entry] and (lib.data.trash / entry).read_text("utf-8") == KH
     assert lib.restore(entry, user="binh") == "uploads/kh.txt"
-    assert "uploads/kh.txt" in lib.index.doc_by_id and lib.trash() == []
+    assert "uploads/kh.txt" in lib.index.doc_keys and lib.trash() == []
     actions = [(e["user"], e["action"], e.get("doc_id")) for e in lib.audit.events()]
     assert actions == [("an", "upload", "uploads/kh.txt"), ("an", "delete", "uploads/kh.txt"),
                        ("binh", "restore", "uploads/kh.txt")]
@@ -75,7 +75,7 @@ def test_corpus_documents_cannot_be_deleted_from_the_app(lib):
     for doc_id in (FOUNDING.name, f"uploads/../{FOUNDING.name}", "uploads/../../etc/passwd"):
         with pytest.raises(UploadRejected, match="chỉ xóa được|không có tệp"):
             lib.delete(doc_id)
-    assert (lib.corpus.root / FOUNDING.name).is_file() and FOUNDING.name in lib.index.doc_by_id
+    assert (lib.corpus.root / FOUNDING.name).is_file() and FOUNDING.name in lib.index.doc_keys
 
 
 def test_an_unreadable_upload_is_reported_and_not_kept(lib, tmp_path):
@@ -84,7 +84,7 @@ def test_an_unreadable_upload_is_reported_and_not_kept(lib, tmp_path):
     stored, rejected = lib.add_files([(broken, "scan.pdf")])
     assert stored == [] and len(rejected) == 1 and rejected[0].startswith("uploads/scan.pdf: ")
     assert not (lib.data.uploads / "scan.pdf").exists()
-    assert list(lib.index.doc_by_id) == [FOUNDING.name]
+    assert list(lib.index.doc_keys) == [FOUNDING.name]
     assert lib.audit.events()[-1]["action"] == "upload-rejected"
 
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..records import Hit
 from ..vietnamese import fold
+from .labels import citation_label, doc_label
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n+")
@@ -26,14 +27,6 @@ _STOP = {fold(w) for w in (
     "và của các những là được có trong cho với về theo này đó để từ đến một không thì khi nào gì ai "
     "bao nhiêu thế như tại do đã sẽ phải cần hay hoặc nếu mà vào ra lên bị the of and to in for on "
     "what which who when how is are be by a an with from at as or that this").split()}
-
-EN_TYPES = {
-    "Kết luận": "Conclusion", "Nghị quyết": "Resolution", "Chỉ thị": "Directive", "Quy định": "Regulation",
-    "Hướng dẫn": "Guideline", "Kế hoạch": "Plan", "Quyết định": "Decision", "Thông báo": "Notice",
-    "Luật": "Law", "Bộ luật": "Code", "Nghị định": "Decree", "Thông tư": "Circular",
-    "Công văn": "Official letter",
-}
-
 
 @dataclass(frozen=True)
 class Citation:
@@ -113,38 +106,6 @@ class Answer:
         data = asdict(self)
         data["citations"] = [asdict(c) for c in self.citations]
         return data
-
-
-def format_date(date: str | None) -> str:
-    """ISO ``2024-10-11`` → ``11/10/2024`` (``2025-08`` → ``08/2025``)."""
-    if not date:
-        return ""
-    parts = date.split("-")
-    return "/".join(reversed(parts))
-
-
-def doc_label(hit: Hit | Citation, language: str = "vi") -> str:
-    """Type, number, issuer and date of a hit's document, in Vietnamese or English."""
-    date = format_date(hit.date)
-    if language == "en":
-        kind = EN_TYPES.get(hit.doc_type or "", hit.doc_type or "Document")
-        head = f"{kind} {hit.number}" if hit.number else kind
-        return ", ".join(p for p in (f"{head} of {hit.issuer}" if hit.issuer else head, date) if p)
-    words = [hit.doc_type or "Văn bản"]
-    if hit.number:
-        words.append(f"số {hit.number}")
-    if hit.issuer:
-        words.append(hit.issuer)
-    if date:
-        precision = {10: "ngày", 7: "tháng"}.get(len(hit.date or ""), "năm")
-        words.append(f"{precision} {date}")
-    return " ".join(words)
-
-
-def citation_label(hit: Hit, language: str = "vi") -> str:
-    """``Kết luận Thị ủy Đức Phổ ngày 11/10/2024 — mục II.2.6`` (``— clause II.2.6`` in English)."""
-    page = (f", trang {hit.page}" if language == "vi" else f", page {hit.page}") if hit.page else ""
-    return f"{doc_label(hit, language)} — {'mục' if language == 'vi' else 'clause'} {hit.path}{page}"
 
 
 def query_terms(text: str) -> set[str]:

@@ -8,8 +8,10 @@ import io
 import re
 from collections import defaultdict
 
+from ..index.rows import ChunkRow, DocRow
 from ..records import Hit
-from .compose import Answer, Citation, format_date
+from .compose import Answer, Citation
+from .labels import citation_label, format_date
 
 CSS = """
 .cite-card {border:1px solid #d0d7de; border-radius:8px; padding:10px 12px; margin:2px 0; text-align:left;
@@ -82,6 +84,11 @@ def answer_markdown(answer: Answer) -> str:
 HIT_COLUMNS = ["hạng", "điểm", "ngày", "loại", "số", "cơ quan ban hành", "mục", "nội dung", "tệp"]
 
 
+def hit_record(hit: Hit) -> dict:
+    """A hit as the HTTP API and ``rag search --json`` give it: its fields plus the citation ``label``."""
+    return {**hit.to_dict(), "label": citation_label(hit)}
+
+
 def hit_rows(hits: list[Hit]) -> list[list]:
     """Table rows for the search tab."""
     return [[h.rank, round(h.score, 4), h.date or "", h.doc_type or "", h.number or "", h.issuer or "",
@@ -109,31 +116,29 @@ def hits_by_year(hits: list[Hit]) -> str:
     for year in sorted(by_year, reverse=True):
         lines.append(f"### {year}")
         for h in by_year[year]:
-            label = " ".join(p for p in (h.doc_type, h.number and f"số {h.number}", h.issuer) if p)
             text = " ".join(h.text.split())
-            lines.append(f"- **{md_text(label)}** ({format_date(h.date)}) — mục {md_text(h.path)}: "
-                         f"{md_text(text[:300])}{'…' if len(text) > 300 else ''}")
+            lines.append(f"- **{md_text(citation_label(h))}**: {md_text(text[:300])}"
+                         f"{'…' if len(text) > 300 else ''}")
     return "\n".join(lines) or "_Không có kết quả._"
 
 
-def document_html(doc: dict, chunks: list[dict], selected: str | None = None) -> str:
+def document_html(doc: DocRow, chunks: list[ChunkRow], selected: str | None = None) -> str:
     """The whole document with one anchor per clause; the ``selected`` clause id is highlighted."""
-    text = doc.get("text") or ""
-    head = " · ".join(html.escape(str(v)) for v in (doc.get("doc_type"), doc.get("number"), doc.get("issuer"),
-                                                    format_date(doc.get("date"))) if v)
-    out = [f"<div class='doc-view' id='doc-view'><h3>{html.escape(doc.get('title') or doc['id'])}</h3>"
+    text = doc.text or ""
+    head = " · ".join(html.escape(str(v)) for v in (doc.doc_type, doc.number, doc.issuer,
+                                                    format_date(doc.date)) if v)
+    out = [f"<div class='doc-view' id='doc-view'><h3>{html.escape(doc.title or doc.id)}</h3>"
            f"<p>{head}</p>"]
     cursor = 0
-    for n, chunk in enumerate(sorted(chunks, key=lambda c: c["start"])):
-        start, end = max(chunk["start"], cursor), chunk["end"]
+    for n, chunk in enumerate(sorted(chunks, key=lambda c: c.start)):
+        start, end = max(chunk.start, cursor), chunk.end
         if start > cursor and text[cursor:start].strip():
             out.append(f"<div class='plain'>{html.escape(text[cursor:start].strip())}</div>")
-        clause_id = f"{chunk['doc_id']}#{chunk['path']}"
-        classes = "clause selected" if selected and clause_id == selected else "clause"
-        anchor = html.escape(clause_id, quote=True)
+        classes = "clause selected" if selected and chunk.clause_id == selected else "clause"
+        anchor = html.escape(chunk.clause_id, quote=True)
         out.append(f"<div class='{classes}' id='clause-{n}' data-clause='{anchor}'>"
-                   f"<span class='path'>{html.escape(chunk['path'])}</span>"
-                   f"{html.escape(text[start:end] if end > start else chunk['text'])}</div>")
+                   f"<span class='path'>{html.escape(chunk.path)}</span>"
+                   f"{html.escape(text[start:end] if end > start else chunk.text)}</div>")
         cursor = max(cursor, end)
     if text[cursor:].strip():
         out.append(f"<div class='plain'>{html.escape(text[cursor:].strip())}</div>")

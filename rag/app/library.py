@@ -141,21 +141,17 @@ class Library:
 
     def document_ids(self, uploaded_only: bool = False) -> list[str]:
         """Ids of the indexed documents (only the uploaded ones when asked)."""
-        ids = [d["id"] for d in self.index.documents]
+        ids = [d.id for d in self.index.documents]
         return [i for i in ids if i.startswith(UPLOAD_PREFIX + "/")] if uploaded_only else ids
 
     def documents_table(self) -> list[list]:
         """One row per indexed document."""
-        counts: dict[str, int] = {}
-        for chunk in self.index.chunks:
-            counts[chunk["doc_id"]] = counts.get(chunk["doc_id"], 0) + 1
-        return [[d["id"], d.get("doc_type") or "", d.get("number") or "", d.get("date") or "",
-                 d.get("issuer") or "", d.get("title") or "", counts.get(d["id"], 0)]
-                for d in self.index.documents]
+        return [[d.id, d.doc_type or "", d.number or "", d.date or "", d.issuer or "", d.title or "",
+                 d.clause_count] for d in self.index.documents]
 
     def viewer(self, doc_id: str | None, selected: str | None = None) -> str:
         """HTML of a document with the selected clause highlighted."""
-        doc = self.index.doc_by_id.get(doc_id or "")
+        doc = self.index.backend.document(doc_id or "")
         if doc is None:
             return "<p>Chọn một văn bản để xem.</p>"
-        return document_html(doc, [c for c in self.index.chunks if c["doc_id"] == doc_id], selected)
+        return document_html(doc, self.index.backend.chunks_of(doc.id), selected)

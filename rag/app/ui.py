@@ -19,14 +19,16 @@ from ..answer.render import (
     HIT_COLUMNS,
     answer_markdown,
     citation_card,
+    hit_record,
     hit_rows,
     hits_by_year,
     hits_csv,
     md_text,
 )
-from ..limits import MAX_K, QuestionTooLongError, check_question
+from ..limits import QuestionTooLongError
 from ..vocab import MODES
 from .library import Access, Library
+from .params import search_params
 from .uploads import UploadRejected
 
 EXAMPLES = [
@@ -44,43 +46,6 @@ def theme():
     return gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
                              font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"])
 NO_RIGHTS = "**Không có quyền:** chỉ quản trị viên được tải lên, xóa hoặc khôi phục văn bản."
-
-
-def search_params(query, year_from=None, year_to=None, doc_type=None, issuer=None, mode="hybrid",
-                  k=10) -> dict:
-    """Checked keyword arguments of :meth:`rag.search.searcher.Index.search` from API input.
-
-    ``k`` is clamped to 1…:data:`rag.limits.MAX_K`.
-
-    Raises:
-        ValueError: A message in Vietnamese and English naming the bad value.
-    """
-    if not isinstance(query, str):
-        raise ValueError("Thiếu câu hỏi / query must be text.")
-    check_question(query)
-    if mode not in MODES:
-        raise ValueError(f"Chế độ không hợp lệ {mode!r}; chọn một trong {', '.join(MODES)} / unknown mode.")
-    try:
-        k = int(k)
-    except (TypeError, ValueError):
-        raise ValueError(f"k phải là số nguyên, không phải {k!r} / k must be an integer.") from None
-    years = []
-    for name, value in (("year_from", year_from), ("year_to", year_to)):
-        if value in (None, ""):
-            years.append(None)
-            continue
-        try:
-            year = int(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} phải là năm (vd. 2024), không phải {value!r} / "
-                             f"{name} must be a year.") from None
-        if not 1900 <= year <= 2100:
-            raise ValueError(f"{name} = {year} nằm ngoài 1900–2100 / {name} out of range.")
-        years.append(year)
-    if years[0] and years[1] and years[0] > years[1]:
-        raise ValueError("year_from lớn hơn year_to / year_from is after year_to.")
-    return {"query": query, "k": max(1, min(k, MAX_K)), "mode": mode, "year_from": years[0],
-            "year_to": years[1], "doc_type": doc_type or None, "issuer": issuer or None}
 
 
 def _user(request) -> str | None:
@@ -112,7 +77,7 @@ class Handlers:
         except ValueError as exc:
             raise gr.Error(str(exc)) from None
         hits = self.lib.index.search(params.pop("query"), **params)
-        return json.dumps([h.to_dict() for h in hits], ensure_ascii=False)
+        return json.dumps([hit_record(h) for h in hits], ensure_ascii=False)
 
     def current(self, message: str = "", request: gr.Request | None = None):
         """The document lists and controls as the corpus is now (every load and after every change)."""

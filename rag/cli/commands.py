@@ -139,7 +139,7 @@ def run_verify(args: argparse.Namespace) -> int:
     if folder is None:
         print(f"error: {IndexNotFoundError(f'no index in {root}')}", file=sys.stderr)
         return 1
-    meta: dict = {}
+    meta = None
     try:
         meta = read_meta(folder)
         checked = verify(folder, meta, full=True, hint=rebuild_command(root, meta))
@@ -149,7 +149,7 @@ def run_verify(args: argparse.Namespace) -> int:
         else:
             print(f"error: {exc}", file=sys.stderr)
         return 2
-    files = len(meta["checksums"])
+    files = len(meta.checksums)
     if args.json:
         print(json.dumps({"ok": True, "version": str(folder), "files": files, "bytes": checked}))
     else:
@@ -166,13 +166,12 @@ def _print_hits(hits) -> None:
     if not hits:
         print("(no matching clause)")
         return
+    from ..answer.labels import citation_label
+
     for hit in hits:
-        label = " ".join(str(p) for p in (hit.doc_type or "Văn bản", hit.number and f"số {hit.number}",
-                                          hit.issuer, hit.date) if p)
         sides = (("dense", hit.dense_score), ("bm25", hit.bm25_score))
         side = " ".join(f"{name} {value:.3f}" for name, value in sides if value is not None)
-        print(f"{hit.rank:>2}. {hit.score:.4f}  {label} — mục {hit.path}"
-              + (f", trang {hit.page}" if hit.page else "") + f"  [{side}]")
+        print(f"{hit.rank:>2}. {hit.score:.4f}  {citation_label(hit)}  [{side}]")
         print(f"    {_shorten(' '.join(hit.text.split()), 220)}")
         print(f"    ({hit.source}, {hit.chunk_id})")
 
@@ -199,17 +198,19 @@ def run_search(args: argparse.Namespace) -> int:
         print("error: give either a QUERY or --queries-file FILE", file=sys.stderr)
         return 1
 
+    from ..answer.render import hit_record
+
     def work(index) -> int:
         if args.queries_file is not None:
             lines = Path(args.queries_file).read_text("utf-8").splitlines()
             for line in (q for q in lines if q.strip()):
                 hits = index.search(line, **_search_filters(args))
-                print(json.dumps({"query": line, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False),
+                print(json.dumps({"query": line, "hits": [hit_record(h) for h in hits]}, ensure_ascii=False),
                       flush=True)
             return 0
         hits = index.search(args.query, **_search_filters(args))
         if args.json:
-            print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+            print(json.dumps([hit_record(h) for h in hits], ensure_ascii=False, indent=2))
         else:
             _print_hits(hits)
         return 0

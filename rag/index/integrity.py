@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import RagError
 from .format import META
+from .rows import Meta
 
 
 class IndexCorruptError(RagError, RuntimeError):
@@ -42,13 +43,13 @@ def checksums(folder: Path) -> dict[str, dict]:
             for p in sorted(folder.rglob("*")) if p.is_file() and p.relative_to(folder).as_posix() != META}
 
 
-def verify(folder: Path, meta: dict, *, full: bool, hint: str = "",
+def verify(folder: Path, meta: Meta, *, full: bool, hint: str = "",
            known: dict[str, str] | None = None) -> int:
     """Check the files of an index version against its recorded checksums.
 
     Args:
         folder: The version folder.
-        meta: Its parsed ``meta.json``.
+        meta: Its ``meta.json``.
         full: Also compare sha256 digests (else sizes only).
         hint: What to run to repair it, appended to the error.
         known: sha256 digests the caller already computed (files it read whole anyway).
@@ -60,7 +61,7 @@ def verify(folder: Path, meta: dict, *, full: bool, hint: str = "",
         IndexCorruptError: A recorded file is missing, has another size or another digest,
             or the index records no checksums at all.
     """
-    recorded = meta.get("checksums")
+    recorded = meta.checksums
     suffix = f" Rebuild it: {hint}" if hint else ""
     if not recorded:
         raise IndexCorruptError(f"the index in {folder} records no checksums (built by an older "

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..limits import DEFAULT_LIMITS, Limits
 from ..records import Document, Rejection
+from ..text import normalize_text
 from ..vocab import DEFAULT_MAX_CHARS
 from .chunking import build_clauses
 from .corpus import Corpus, CorpusFile
@@ -60,6 +61,43 @@ def read_document(path: Path, root: Path | None = None, *, doc_id: str | None = 
     """
     raw = read_file(path, limits=limits)
     source_text = clean_markdown(raw.text) if raw.format == "md" else raw.text
+    return _parse(source_text, doc_id or path.relative_to(root).as_posix(), path.name, raw.format,
+                  raw.page_at if raw.page_starts else None, len(raw.page_starts) if raw.page_starts else None,
+                  limits=limits, max_chars=max_chars, overrides=overrides)
+
+
+def document_from_text(doc_id: str, text: str, *, file_format: str = "txt", limits: Limits = DEFAULT_LIMITS,
+                       max_chars: int = DEFAULT_MAX_CHARS, metadata: dict | None = None) -> Document:
+    """A document from text in memory, read as a ``.txt`` file with that content would be.
+
+    Use it with ``build_index(documents=…)`` to index text that is not in files.
+
+    Args:
+        doc_id: Document id (also its ``source``); its last part stands for the file name
+            when metadata is guessed (a date in the name, for instance).
+        text: The text (normalised to NFC here); ``md`` text has its Markdown removed.
+        file_format: ``txt`` or ``md``.
+        limits: Character and clause limits.
+        max_chars: Clause length above which clauses are split.
+        metadata: Fields that replace the extracted ones (``doc_type``, ``number``, ``issuer``,
+            ``date``, ``term``, ``signer``, ``title``).
+
+    Raises:
+        ReadError: When the text is empty or over a limit.
+    """
+    text = normalize_text(text)
+    if not text.strip():
+        raise ReadError("no text found")
+    if len(text) > limits.max_doc_chars:
+        raise ReadError(f"more than {limits.max_doc_chars:,} characters of text, over the limit per document")
+    source_text = clean_markdown(text) if file_format == "md" else text
+    return _parse(source_text, doc_id, doc_id.rsplit("/", 1)[-1], file_format, None, None,
+                  limits=limits, max_chars=max_chars, overrides=metadata)
+
+
+def _parse(source_text: str, doc_id: str, name: str, file_format: str, page_at, page_count: int | None,
+           *, limits: Limits, max_chars: int, overrides: dict | None) -> Document:
+    """Paragraphs, metadata and clauses of a document's text."""
     source_paras = paragraphs(source_text)
     if not source_paras:
         raise ReadError("no paragraphs of text found")
@@ -72,9 +110,8 @@ def read_document(path: Path, root: Path | None = None, *, doc_id: str | None = 
         paras.append(Paragraph(para.text, offset))
         offset += len(para.text) + 2
     text = "\n\n".join(p.text for p in paras)
-    pages = [raw.page_at(p.offset) for p in source_paras] if raw.page_starts else None
-    doc_id = doc_id or path.relative_to(root).as_posix()
-    meta = extract(text, paras, path.name)
+    pages = [page_at(p.offset) for p in source_paras] if page_at else None
+    meta = extract(text, paras, name)
     if overrides:
         meta.update({k: v for k, v in overrides.items() if k in OVERRIDABLE})
         if "date" in overrides:
@@ -82,11 +119,8 @@ def read_document(path: Path, root: Path | None = None, *, doc_id: str | None = 
     clauses = build_clauses(doc_id, text, paras, pages=pages, max_chars=max_chars)
     if len(clauses) > limits.max_clauses:
         raise ReadError(f"{len(clauses):,} clauses, over the limit of {limits.max_clauses:,} per document")
-    return Document(
-        id=doc_id, source=doc_id, format=raw.format, text=text,
-        pages=len(raw.page_starts) if raw.page_starts else None,
-        clauses=tuple(clauses), **meta,
-    )
+    return Document(id=doc_id, source=doc_id, format=file_format, text=text, pages=page_count,
+                    clauses=tuple(clauses), **meta)
 
 
 def iter_files(root: Path, link_roots: tuple[Path, ...] = ()) -> Iterator[Path]:

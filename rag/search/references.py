@@ -12,23 +12,21 @@ import re
 from dataclasses import dataclass
 
 from ..vietnamese import fold
+from ..vocab import ENGLISH_SYNONYMS, ENGLISH_TYPES, NUMBER_CODES, REFERENCE_TYPES
 
-# Folded type words (Vietnamese, abbreviation, English) → the folded Vietnamese doc type.
-_TYPE_WORDS = {
-    "nghi quyet": "nghi quyet", "nq": "nghi quyet", "resolution": "nghi quyet",
-    "quy dinh": "quy dinh", "regulation": "quy dinh",
-    "quyet dinh": "quyet dinh", "decision": "quyet dinh",
-    "ket luan": "ket luan", "kl": "ket luan", "conclusion": "ket luan",
-    "chi thi": "chi thi", "ct": "chi thi", "directive": "chi thi",
-    "huong dan": "huong dan", "hd": "huong dan", "guidance": "huong dan", "guideline": "huong dan",
-    "ke hoach": "ke hoach", "kh": "ke hoach", "plan": "ke hoach",
-    "thong bao": "thong bao", "tb": "thong bao", "notice": "thong bao",
-    "qd": "quy dinh|quyet dinh",  # QĐ abbreviates both
-}
-# Code letters inside a document number ("57-NQ/TW", "03/NQ-CP") → folded doc type.
-_CODES = {"nq": "nghi quyet", "qd": "quy dinh|quyet dinh", "kl": "ket luan", "ct": "chi thi",
-          "hd": "huong dan", "kh": "ke hoach", "tb": "thong bao"}
 
+def _folded(value: str) -> str:
+    return fold(value).lower()
+
+
+_KNOWN = {_folded(t) for t in REFERENCE_TYPES}
+# Code letters inside a document number ("57-NQ/TW", "03/NQ-CP") → folded doc types ("a|b" if two).
+_CODES = {_folded(code): "|".join(_folded(t) for t in types) for code, types in NUMBER_CODES.items()
+          if all(_folded(t) in _KNOWN for t in types)}
+# Folded type words (Vietnamese, abbreviation, English) → the folded Vietnamese doc type(s).
+_TYPE_WORDS = {**{k: k for k in _KNOWN}, **_CODES,
+               **{_folded(en): _folded(vi) for vi, en in ENGLISH_TYPES.items() if _folded(vi) in _KNOWN},
+               **{en: _folded(vi) for en, vi in ENGLISH_SYNONYMS.items()}}
 _TYPE_ALTERNATION = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in _TYPE_WORDS),
                                     key=len, reverse=True))
 _NUMBER_WORD = r"(?:so|no\.?|number|#)?"
@@ -36,7 +34,7 @@ _BY_TYPE = re.compile(
     rf"\b(?P<type>{_TYPE_ALTERNATION})\s*{_NUMBER_WORD}\s*(?P<num>\d{{1,4}})(?!\d|%|[.,]\d)")
 # "57-NQ/TW", "03/NQ-CP", and "12/2018/NQ-HĐND" (a year between number and code).
 _BY_CODE = re.compile(
-    r"\b(?P<num>\d{1,4})(?:\s*/\s*(?:19|20)\d\d)?\s*[-/]\s*(?P<code>nq|qd|kl|ct|hd|kh|tb)\b")
+    r"\b(?P<num>\d{1,4})(?:\s*/\s*(?:19|20)\d\d)?\s*[-/]\s*(?P<code>" + "|".join(_CODES) + r")\b")
 _TYPE_LEAD = re.compile(rf"\b(?:{_TYPE_ALTERNATION})\s*{_NUMBER_WORD}\s*$")
 # "…thực hiện Nghị quyết 57", "implementation of Resolution 57": the named document is the one
 # being carried out, and the answer sits in the document that carries it out.

@@ -5,7 +5,7 @@ A search creates a :class:`Candidates` and runs the stages that
 combines them into one ranking, ``feedback`` re-scores the dense side with pseudo-relevance
 feedback and fuses again, ``references`` lifts documents the question names. ``dense`` and
 ``bm25`` modes end with ``rank``, which ranks the single side they ran. Each stage gets
-the loaded index (vectors, BM25, settings, document keys) and the candidates; a new
+the search facade (its ``backend``, settings, document keys) and the candidates; a new
 stage is a function added to :data:`STAGES` and named in ``SearchSettings.stages``.
 """
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..index.backend import LexicalScores, Selection
 from .fusion import fuse, lift
 from .plan import QueryPlan
 from .references import find_references, matches
@@ -28,31 +29,25 @@ class Candidates:
 
     plan: QueryPlan
     depth: int  # candidates taken from each side
-    mask: np.ndarray | None = None  # chunks allowed by the filters (None: all)
+    selection: Selection  # the filters as the backend prepared them
     query_vector: np.ndarray | None = None
     dense: dict[int, float] = field(default_factory=dict)  # chunk row -> cosine
     lexical: dict[int, float] = field(default_factory=dict)  # chunk row -> BM25
-    bm25_all: np.ndarray | None = None  # BM25 of every chunk (for the hits' bm25_score)
+    lexical_scores: LexicalScores | None = None  # BM25 of any row (for the hits' bm25_score)
     ranked: list[tuple[int, float]] = field(default_factory=list)  # (chunk row, score), best first
 
 
 def dense(index, c: Candidates) -> None:
     """The ``depth`` nearest allowed chunks to the query vector."""
     c.query_vector = index.query_vector(c.plan.dense_text)
-    scores, rows = index.dense.search(c.query_vector, c.depth, c.mask)
-    c.dense = dict(zip(rows.tolist(), scores.tolist(), strict=True))
+    c.dense = index.backend.dense_search(c.query_vector, c.depth, c.selection)
 
 
 def lexical(index, c: Candidates) -> None:
-    """BM25 of every chunk; the ``depth`` best positive allowed ones become the lexical side."""
-    scores = index.lexical.scores(c.plan.lexical_text, accentless=c.plan.accentless)
-    if c.mask is not None:
-        scores = np.where(c.mask, scores, 0.0)
-    c.bm25_all = scores
-    positive = np.flatnonzero(scores > 0)
-    if len(positive) > c.depth:
-        positive = positive[np.argpartition(-scores[positive], c.depth - 1)[:c.depth]]
-    c.lexical = {int(r): float(scores[r]) for r in positive}
+    """BM25 over the allowed chunks; the ``depth`` best positive ones become the lexical side."""
+    c.lexical_scores = index.backend.lexical_search(c.plan.lexical_text, accentless=c.plan.accentless,
+                                                    selection=c.selection)
+    c.lexical = c.lexical_scores.top(c.depth)
 
 
 def rank(index, c: Candidates) -> None:  # noqa: ARG001 - every stage has the same signature
@@ -83,10 +78,10 @@ def feedback(index, c: Candidates) -> None:
     if not (s.feedback_weight and s.feedback_depth and c.ranked) or c.query_vector is None:
         return
     top = np.asarray([row for row, _ in c.ranked[:s.feedback_depth]])
-    moved = c.query_vector + s.feedback_weight * index.dense.vectors(top).mean(axis=0)
+    moved = c.query_vector + s.feedback_weight * index.backend.vectors(top).mean(axis=0)
     moved /= np.linalg.norm(moved)
     pool = np.asarray(sorted(set(c.dense) | set(c.lexical)))
-    scores = index.dense.vectors(pool) @ moved
+    scores = index.backend.vectors(pool) @ moved
     best = np.argsort(-scores, kind="stable")[:c.depth]
     c.dense = {int(pool[i]): float(scores[i]) for i in best}
     fuse_sides(index, c)
@@ -98,10 +93,10 @@ def references(index, c: Candidates) -> None:
     found = find_references(c.plan.lexical_text) if s.reference_weight else []
     if not found:
         return
-    docs = {i for i, key in enumerate(index.doc_keys) if any(matches(r, key) for r in found)}
-    if not docs or len(docs) == len(index.documents):
+    docs = {doc_id for doc_id, key in index.doc_keys.items() if any(matches(r, key) for r in found)}
+    if not docs or len(docs) == len(index.doc_keys):
         return
-    rows = {row for row, _ in c.ranked if int(index.chunk_doc[row]) in docs}
+    rows = {row for row, _ in c.ranked if index.backend.chunk(row).doc_id in docs}
     # One first place in RRF is worth w / (k + 1); min-max fusion scores run 0..1 per side.
     amount = s.reference_weight / (s.rrf_k + 1) if s.fusion == "rrf" else s.reference_weight
     c.ranked = lift(c.ranked, rows, amount)

@@ -1,0 +1,178 @@
+"""Typed rows of an index: chunks, documents and the version's meta.
+
+One :class:`ChunkRow` per line of ``chunks.jsonl``, one :class:`DocRow` per line of
+``documents.jsonl``, and the :class:`Meta` of ``meta.json``.
+
+Every reader of an index gets these records, never the raw JSON: a field renamed or
+added here is renamed or added for the search, the app, the CLI and the benchmark at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from ..records import Clause, Document
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """One indexed chunk: a clause, or one part of a clause split at sentence boundaries.
+
+    The fields are those of :class:`rag.records.Clause` (see there).
+    """
+
+    id: str
+    doc_id: str
+    path: str
+    part: int
+    kind: str
+    label: str
+    headings: tuple[str, ...]
+    text: str
+    start: int
+    end: int
+    page: int | None = None
+
+    @property
+    def clause_id(self) -> str:
+        """``{doc_id}#{path}``: the clause without its part suffix."""
+        return f"{self.doc_id}#{self.path}"
+
+    @classmethod
+    def from_clause(cls, clause: Clause) -> ChunkRow:
+        """The row of a read clause."""
+        return cls(clause.id, clause.doc_id, clause.path, clause.part, clause.kind, clause.label,
+                   tuple(clause.headings), clause.text, clause.start, clause.end, clause.page)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ChunkRow:
+        """The row of one parsed ``chunks.jsonl`` line."""
+        return cls(data["id"], data["doc_id"], data["path"], data.get("part", 1), data.get("kind", ""),
+                   data.get("label", ""), tuple(data.get("headings", ())), data["text"],
+                   data.get("start", 0), data.get("end", 0), data.get("page"))
+
+    def to_dict(self) -> dict:
+        """The ``chunks.jsonl`` line of this row."""
+        data = asdict(self)
+        data["headings"] = list(self.headings)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class DocRow:
+    """One indexed document: its metadata, full text and the hash it was indexed from.
+
+    Attributes:
+        sha256: Hash of the source file's bytes and metadata override (of the text and
+            metadata for a document indexed from memory); a changed hash re-indexes it.
+        clause_count: Clauses read from the document (a split clause counts once).
+    """
+
+    id: str
+    source: str
+    format: str
+    text: str
+    sha256: str
+    doc_type: str | None = None
+    number: str | None = None
+    issuer: str | None = None
+    date: str | None = None
+    date_source: str | None = None
+    term: str | None = None
+    signer: str | None = None
+    title: str | None = None
+    pages: int | None = None
+    clause_count: int = 0
+
+    @property
+    def year(self) -> int | None:
+        """Year of the document date, if known."""
+        return int(self.date[:4]) if self.date else None
+
+    @classmethod
+    def from_document(cls, doc: Document, sha256: str) -> DocRow:
+        """The row of a read document."""
+        return cls(doc.id, doc.source, doc.format, doc.text, sha256, doc.doc_type, doc.number, doc.issuer,
+                   doc.date, doc.date_source, doc.term, doc.signer, doc.title, doc.pages, len(doc.clauses))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DocRow:
+        """The row of one parsed ``documents.jsonl`` line."""
+        return cls(**{f.name: data.get(f.name, _default(f)) for f in fields(cls)})
+
+    def to_dict(self) -> dict:
+        """The ``documents.jsonl`` line of this row (``year`` added for readers of the file)."""
+        data = asdict(self)
+        data["year"] = self.year
+        return data
+
+
+def _default(f):
+    return "" if f.name in {"text", "sha256", "format"} else (0 if f.name == "clause_count" else None)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What ``meta.json`` says about an index version.
+
+    Attributes:
+        format: Index format version (:data:`rag.index.format.FORMAT_VERSION`).
+        model: Embedding model: ``name``, ``dimension``, ``source``, ``engine`` and prompts.
+        backend: Storage backend that holds the vectors and BM25 (``embedded``).
+        settings: Chunker and tokeniser settings; a change re-embeds everything.
+        lexical: BM25 parameters.
+        faiss: FAISS ``kind`` and ``metric``.
+        corpus: The corpus folder and its mounts (``Corpus.describe``), or a note for
+            documents indexed from memory.
+        counts: ``documents`` and ``chunks``.
+        files: Per document id: ``sha256``, ``bytes``, ``chunks``.
+        rejected: ``source`` and ``reason`` of each file that could not be read.
+        versions: Python and package versions.
+        checksums: Size and sha256 of every other file of the version.
+        extra: Keys this version of the code does not know (kept when written back).
+    """
+
+    format: int
+    model: dict
+    backend: str = "embedded"
+    normalization: str = ""
+    settings: dict = field(default_factory=dict)
+    lexical: dict = field(default_factory=dict)
+    faiss: dict = field(default_factory=dict)
+    corpus: dict | str | None = None
+    counts: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+    rejected: list = field(default_factory=list)
+    versions: dict = field(default_factory=dict)
+    built_at: str = ""
+    build_seconds: float = 0.0
+    checksums: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def model_name(self) -> str:
+        """Name of the embedding model the version was built with."""
+        return self.model.get("name", "")
+
+    @property
+    def dimension(self) -> int:
+        """Vector dimension of the embedding model."""
+        return int(self.model.get("dimension", 0))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Meta:
+        """The meta of a parsed ``meta.json``.
+
+        Raises:
+            ValueError: When ``format`` or ``model`` is missing.
+        """
+        if not isinstance(data, dict) or "format" not in data or not isinstance(data.get("model"), dict):
+            raise ValueError("meta.json lacks 'format' or 'model'")
+        known = {f.name for f in fields(cls)} - {"extra"}
+        return cls(**{k: v for k, v in data.items() if k in known},
+                   extra={k: v for k, v in data.items() if k not in known})
+
+    def to_dict(self) -> dict:
+        """The JSON object written to ``meta.json``."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        return {**data, **self.extra}
