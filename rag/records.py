@@ -108,6 +108,7 @@ class Hit:
         text: Original clause text; the parts of a split clause that were retrieved are joined.
         page: 1-based page for PDFs.
         chunk_ids: Every chunk merged into this hit (parts of the same clause).
+        clause_number: The clause's number as printed (``2.6``, ``a``), empty for paragraphs.
     """
 
     rank: int
@@ -128,6 +129,7 @@ class Hit:
     text: str
     page: int | None
     chunk_ids: tuple[str, ...] = ()
+    clause_number: str = ""
 
     @property
     def clause_id(self) -> str:

@@ -1,8 +1,12 @@
-"""Answer composition: citation labels, highlight spans, grouping, the not-found path."""
+"""Answer composition: labels, highlights, relevance order, views, the direct answer, not-found."""
 
-from rag.answer.compose import compose, format_answer, highlight, query_terms
-from rag.answer.labels import citation_label, doc_label
+import numpy as np
+
+from rag.answer.compose import citations_of, compose, format_answer, highlight, query_terms
+from rag.answer.direct import DirectSettings, choose, content_words
+from rag.answer.labels import citation_label, clause_label, doc_label
 from rag.answer.render import answer_markdown, citation_card, document_html
+from rag.answer.sentences import display_text, fact_spans
 from rag.index.rows import ChunkRow, DocRow
 from rag.records import Hit
 
@@ -40,32 +44,91 @@ def test_highlight_marks_runs_of_matching_words_and_their_sentence():
     assert [TEXT[a:b] for a, b in spans] == ["chống khai thác hải sản"]
 
 
-def test_groups_newest_first_unless_a_year_is_named():
+def _compose(question, hits, confidence, threshold=0.8, language="vi", **kw):
+    return compose(question, citations_of(hits, language, question), confidence=confidence,
+                   threshold=threshold, language=language, **kw)
+
+
+def test_citations_keep_relevance_order_and_grouping_is_a_view():
     hits = [_hit(1, "old.txt", "1", "2012-11-01"), _hit(2, "new.txt", "2", "2024-12-22"),
             _hit(3, "old.txt", "3", "2012-11-01")]
-    answer = compose("khoa học công nghệ", hits, confidence=0.9, threshold=0.8)
-    assert answer.found and [g.doc_id for g in answer.groups] == ["new.txt", "old.txt"]
-    assert [c.path for c in answer.groups[1].citations] == ["1", "3"]
-    named = compose("khoa học công nghệ năm 2012", hits, confidence=0.9, threshold=0.8)
-    assert [g.doc_id for g in named.groups] == ["old.txt", "new.txt"]
-    assert "Tìm thấy 3 điều khoản trong 2 văn bản" in answer.lead
+    answer = _compose("khoa học công nghệ", hits, confidence=0.9)
+    assert answer.found and [c.path for c in answer.citations] == ["1", "2", "3"]
+    assert [c.rank for c in answer.citations] == [1, 2, 3]
+    assert [g.doc_id for g in answer.grouped("document")] == ["old.txt", "new.txt"]
+    assert [c.path for c in answer.grouped("document")[0].citations] == ["1", "3"]
+    assert [g.doc_id for g in answer.grouped("year")] == ["2024", "2012"]
+    assert answer.lead.startswith("3 điều khoản trong 2 văn bản trả lời câu hỏi này; rõ nhất là [1] ")
+    markdown = answer_markdown(answer)
+    assert markdown.index("1. **") < markdown.index("2. **") < markdown.index("3. **")
 
 
 def test_weak_evidence_says_not_found_and_offers_related_clauses():
-    answer = compose("giá vé máy bay", [_hit()], confidence=0.75, threshold=0.8)
-    assert not answer.found and answer.groups == ()
+    answer = _compose("giá vé máy bay", [_hit()], confidence=0.75)
+    assert not answer.found and answer.direct == ()
     assert "không có nội dung trả lời" in answer.lead
-    assert [c.path for c in answer.citations] == ["II.2.6"]
+    assert [c.path for c in answer.related] == ["II.2.6"]
     assert "Có thể liên quan" in answer_markdown(answer)
-    english = compose("plane tickets", [_hit()], confidence=0.7, threshold=0.8, language="en")
+    english = _compose("plane tickets", [_hit()], confidence=0.7, language="en")
     assert "do not contain" in english.lead
-    empty = compose("", [], confidence=None, threshold=0.8)
+    empty = _compose("", [], confidence=None)
     assert not empty.found and empty.citations == ()
+
+
+def test_human_clause_labels():
+    assert clause_label("I¶1") == "đoạn 1, phần I"
+    assert clause_label("Phần 2.A.II.1.1.2.6", "2.6") == "Phần 2 › A › II … › 2.6"
+    assert clause_label("Phần 2.A.II.1.1.2.6¶1") == "đoạn 1, Phần 2 › A › II … › 2.6"
+    assert clause_label("Điều 5.2.a", "a") == "Điều 5, khoản 2, điểm a"
+    assert clause_label("Điều 5.2.a", "a", "en") == "Article 5(2)(a)"
+    assert clause_label("II.1~2", "1") == "mục II.1"
+    for path in ("I¶1", "Phần 2.A.II.1.1.2.6¶1", "II.1~2"):
+        assert "¶" not in clause_label(path) and "~" not in clause_label(path)
+    hit = _hit(path="Phần 2.A.II.1.1.2.6", clause_number="2.6", page=24)
+    assert citation_label(hit).endswith("— Phần 2 › A › II … › 2.6, trang 24")
+
+
+def test_display_text_drops_markdown_emphasis_and_facts_are_found():
+    text = display_text("được chú trọng (*đã kết nạp 165 đảng viên mới, đạt 91,7% chỉ tiêu*). "
+                        "Tăng (*10 - 12,5%*)")
+    assert "*" not in text and "(đã kết nạp 165" in text
+    assert [text[a:b] for a, b in fact_spans(text)] == ["165 đảng viên", "91,7%", "10 - 12,5%"]
+
+
+LONG = ("I- TÌNH HÌNH. Công tác xây dựng Đảng được quan tâm thực hiện. Công tác phát triển đảng viên được "
+        "chú trọng (trong 9 tháng đầu năm, đã kết nạp 165 đảng viên mới, đạt 91,7% chỉ tiêu tỉnh giao). "
+        "Kinh tế tiếp tục phát triển, thu ngân sách đạt 92,64% dự toán năm.")
+
+
+def test_the_direct_answer_is_the_sentence_that_answers():
+    question = "Thị xã kết nạp được bao nhiêu đảng viên mới trong 9 tháng?"
+    chosen = choose([LONG, TEXT], content_words(question, set()), question)
+    assert chosen and chosen[0].citation == 1 and "165 đảng viên mới" in chosen[0].text
+    assert chosen[0].text == LONG[chosen[0].start:chosen[0].end]  # extractive: a span of the clause
+    assert "165 đảng viên" in [chosen[0].text[a:b] for a, b in chosen[0].facts]
+    # With an encoder, the sentence nearest the question wins even without shared words.
+    target = "Kinh tế tiếp tục phát triển, thu ngân sách đạt 92,64% dự toán năm."
+
+    def encode(sentences):
+        return np.array([[1.0, 0.0] if s == target else [0.0, 1.0] for s in sentences])
+
+    dense = choose([LONG], set(), "ngân khố ra sao", query_vector=np.array([1.0, 0.0]), encode=encode,
+                   settings=DirectSettings(sentence_lexical=0.0, sentence_rank=0.0))
+    assert dense[0].text == target
+
+
+def test_refused_and_direct_answers_render():
+    answer = _compose("kết nạp bao nhiêu đảng viên", [_hit(text=LONG)], confidence=0.9,
+                      direct=choose([LONG], content_words("kết nạp bao nhiêu đảng viên", set()),
+                                    "kết nạp bao nhiêu đảng viên"))
+    markdown = answer_markdown(answer)
+    assert markdown.startswith("**Trả lời:** ") and "**165 đảng viên**" in markdown and "[1]" in markdown
+    assert format_answer(answer).startswith("Trả lời: ")
 
 
 def test_renderings_escape_html_and_mark_matches():
     hit = _hit(text="<script>x</script> chống khai thác hải sản")
-    answer = compose("khai thác hải sản", [hit], confidence=0.9, threshold=0.8)
+    answer = _compose("khai thác hải sản", [hit], confidence=0.9)
     card = citation_card(answer.citations[0])
     assert "<script>" not in card and "<mark class='hl'>khai thác hải sản</mark>" in card
     assert "«khai thác hải sản»" in format_answer(answer)

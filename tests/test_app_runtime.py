@@ -56,7 +56,7 @@ def test_search_parameters_are_checked_and_k_is_clamped():
 
 def test_hostile_document_text_is_escaped_in_answer_markdown(tmp_path):
     from rag import SearchSettings, build_index, load_index
-    from rag.answer.render import answer_markdown, hits_by_year
+    from rag.answer.render import answer_markdown, citation_card, hits_by_year
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -71,8 +71,12 @@ def test_hostile_document_text_is_escaped_in_answer_markdown(tmp_path):
     text = answer_markdown(answer)
     assert any(c.doc_id == "x.txt" for c in answer.citations)
     assert "<img" not in text and "<b>" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
-    assert "\\*\\*đậm\\*\\*" in text and "\\`mã\\`" in text and "](javascript" not in text.replace("\\]", "")
-    assert "**chim yến**" in text or "**nuôi chim yến**" in text.lower()  # our own highlights stay bold
+    # The source's own emphasis is dropped, its other Markdown shown literally, never run.
+    assert "**đậm**" not in text and " đậm " in text
+    assert "\\`mã\\`" in text and "\\_nghiêng\\_" in text and "](javascript" not in text.replace("\\]", "")
+    assert text.startswith("**Trả lời:** ")  # our own bold stays
+    card = citation_card(next(c for c in answer.citations if c.doc_id == "x.txt"))
+    assert "<img" not in card and "<mark class='hl'>" in card
     grouped = hits_by_year(index.search("nuôi chim yến", k=3))
     assert "<img" not in grouped and "&lt;img" in grouped
 

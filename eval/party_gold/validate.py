@@ -10,6 +10,8 @@ Checks:
   * query ids are unique, qrels reference known queries, no duplicate (query, corpus) pairs;
   * scores are 1 or 2; categories and splits are valid;
   * every non-absent query has at least one qrel, absent queries have none;
+  * every non-absent query has an ``answer`` that is an exact substring of the text of its
+    ``answer_clause``, a clause judged 2 for it;
   * a query's split matches the qrels file it appears in.
 Prints counts per category x split and per document. Exit status 1 on any failure.
 """
@@ -25,7 +27,7 @@ SPLITS = ["dev", "test"]
 
 
 def load_clause_ids(ingest_path):
-    ids, docs = set(), []
+    ids, docs, texts = set(), [], {}
     with open(ingest_path, encoding="utf-8") as f:
         for line in f:
             line = line.strip()
@@ -34,15 +36,17 @@ def load_clause_ids(ingest_path):
             d = json.loads(line)
             docs.append(d["id"])
             for c in d.get("clauses", []):
-                ids.add("{}#{}".format(d["id"], c["path"]))
-    return ids, docs
+                cid = "{}#{}".format(d["id"], c["path"])
+                ids.add(cid)
+                texts[cid] = (texts[cid] + " " + c["text"]) if cid in texts else c["text"]
+    return ids, docs, texts
 
 
 def main(argv):
     if len(argv) != 2:
         print(__doc__)
         return 2
-    clause_ids, docs = load_clause_ids(argv[1])
+    clause_ids, docs, clause_texts = load_clause_ids(argv[1])
     errors = []
 
     queries = {}
@@ -104,6 +108,12 @@ def main(argv):
             errors.append(f"{qid}: non-absent query has no qrels")
         if cat != "absent" and qrels.get(qid) and not any(s == "2" for _, s, _ in qrels[qid]):
             errors.append(f"{qid}: no clause with score 2")
+        if cat != "absent":
+            answer, where = q["metadata"].get("answer"), q["metadata"].get("answer_clause")
+            if not answer or (where, "2") not in {(c, s) for c, s, _ in qrels.get(qid, [])}:
+                errors.append(f"{qid}: no answer, or its answer_clause {where!r} is not judged 2")
+            elif answer not in clause_texts.get(where, ""):
+                errors.append(f"{qid}: answer is not in the text of {where}")
 
     # ---- report
     table = Counter((q["metadata"]["category"], q["metadata"]["split"]) for q in queries.values())

@@ -64,19 +64,30 @@ def citation_card(citation: Citation) -> str:
             f"</div></div>")
 
 
+def _sentence_md(sentence) -> str:
+    """A direct-answer sentence with its figures and dates in bold (Markdown-escaped)."""
+    out, last = [], 0
+    for a, b in sentence.facts:
+        out += [md_text(sentence.text[last:a]), "**", md_text(sentence.text[a:b]), "**"]
+        last = b
+    return "".join(out) + md_text(sentence.text[last:])
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The chat message: lead, then the citations grouped by document (matches in bold)."""
-    lines = [md_text(answer.lead), ""]
+    """The chat message: the direct answer with its [n] sources, the lead, then the clauses best first."""
+    vi = answer.language == "vi"
+    if answer.refused:
+        return md_text(answer.refused)
+    lines = []
+    if answer.direct:
+        lines.append(f"**{'Trả lời' if vi else 'Answer'}:** "
+                     + " ".join(f"{_sentence_md(s)} [{s.citation}]" for s in answer.direct))
+        lines.append("")
+    lines += [md_text(answer.lead), ""]
     if answer.found:
-        for group in answer.groups:
-            lines.append(f"**{md_text(group.label)}**")
-            for c in group.citations:
-                path = f"mục {c.path}" if answer.language == "vi" else f"clause {c.path}"
-                lines.append(f"- [{c.rank}] *{md_text(path)}*: {c.marked('**', '**', md_text)}")
-            lines.append("")
+        lines += [f"{c.rank}. **{md_text(c.label)}**" for c in answer.citations]
     else:
-        heading = "Có thể liên quan:" if answer.language == "vi" else "Possibly related:"
-        lines.append(f"*{heading}*")
+        lines.append(f"*{'Có thể liên quan:' if vi else 'Possibly related:'}*")
         lines += [f"- [{c.rank}] {md_text(c.label)}" for c in answer.related]
     return "\n".join(lines).strip()
 

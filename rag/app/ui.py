@@ -93,14 +93,13 @@ class Handlers:
     def chat_turn(self, text: str, history: list):
         """One question in the chat: the answer message, its citation cards and their ids."""
         text = (text or "").strip()
-        if not text:
-            return history, gr.Dataset(samples=[]), [], ""
+        previous = next((m["content"] for m in reversed(history or []) if m.get("role") == "user"), None)
         try:
-            answer: Answer = self.lib.index.answer(text)
+            answer: Answer = self.lib.index.answer(text, previous=previous)
         except QuestionTooLongError as exc:
             gr.Warning(str(exc))
             return history, gr.Dataset(samples=[]), [], text
-        history = [*history, {"role": "user", "content": text},
+        history = [*history, {"role": "user", "content": text or "…"},
                    {"role": "assistant", "content": answer_markdown(answer)}]
         samples = [[citation_card(c)] for c in answer.citations]
         return history, gr.Dataset(samples=samples), [(c.doc_id, c.clause_id) for c in answer.citations], ""

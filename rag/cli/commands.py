@@ -224,7 +224,8 @@ def run_ask(args: argparse.Namespace) -> int:
 
     def work(index) -> int:
         answer = index.answer(args.question, k=min(args.k, MAX_K), year_from=args.year_from,
-                              year_to=args.year_to, doc_type=args.doc_type, issuer=args.issuer)
+                              year_to=args.year_to, doc_type=args.doc_type, issuer=args.issuer,
+                              previous=args.previous)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:

@@ -119,9 +119,12 @@ def _add_ask_command(commands) -> None:
     ask.add_argument("-k", "--k", type=int, default=5,
                      help=f"Clauses cited at most (default: 5, at most {MAX_K}).")
     _add_filters(ask)
+    ask.add_argument("--previous", metavar="QUESTION",
+                     help="The question asked before; a short follow-up (\"Còn … thì sao?\") is read "
+                          "with it.")
     ask.add_argument("--json", action="store_true",
-                     help="Print the answer as JSON (lead, confidence, every citation with its clause "
-                          "id and path).")
+                     help="Print the answer as JSON (direct answer, lead, confidence, every citation "
+                          "with its clause id and path).")
     ask.set_defaults(func=run_ask)
 
 

@@ -116,6 +116,9 @@ class SearchBackend(Protocol):
     def clause_rows(self, row: int) -> list[int]:
         """Rows of every part of the clause ``row`` belongs to (``[row]`` if it was not split)."""
 
+    def children(self, row: int) -> list[int]:
+        """Rows of the clauses nested under the clause at ``row`` (first parts), in text order."""
+
     def select(self, filters: Filters) -> Selection:
         """Prepare ``filters`` for the searches of one query."""
 

@@ -135,6 +135,23 @@ class EmbeddedBackend:
         chunk = self._chunks[row]
         return self._parts.get((chunk.doc_id, chunk.path), [row])
 
+    def children(self, row: int) -> list[int]:
+        """Rows of the clauses nested under ``row``'s clause (a document's rows are contiguous)."""
+        chunk = self._chunks[row]
+        prefixes = (chunk.path + ".", chunk.path + "¶") if chunk.path else ("¶",)
+        out = []
+        for other in range(row + 1, len(self._chunks)):
+            nxt = self._chunks[other]
+            if nxt.doc_id != chunk.doc_id:
+                break
+            if nxt.path == chunk.path:
+                continue  # a later part of the same clause
+            if not nxt.path.startswith(prefixes):
+                break
+            if nxt.part == 1:
+                out.append(other)
+        return out
+
     # -- search --------------------------------------------------------------------------
     def select(self, filters: Filters) -> Selection:
         """A boolean mask over chunk rows (``None`` when nothing is filtered)."""

@@ -50,4 +50,5 @@ def _hit(backend, rank, score, dense_score, bm25_score, row, rows, chunk_ids) ->
     return Hit(rank=rank, score=float(score), dense_score=dense_score, bm25_score=bm25_score,
                chunk_id=chunk.id, doc_id=chunk.doc_id, source=doc.source, title=doc.title,
                number=doc.number, doc_type=doc.doc_type, issuer=doc.issuer, date=doc.date, year=doc.year,
-               path=chunk.path, headings=chunk.headings, text=text, page=chunk.page, chunk_ids=chunk_ids)
+               path=chunk.path, headings=chunk.headings, text=text, page=chunk.page, chunk_ids=chunk_ids,
+               clause_number=chunk.label)

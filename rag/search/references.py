@@ -93,3 +93,8 @@ def document_key(number: str | None, doc_type: str | None, doc_id: str = "") -> 
 def matches(reference: Reference, key: tuple[int, str] | None) -> bool:
     """True when a document with ``key`` (from :func:`document_key`) is the one referenced."""
     return key is not None and key[0] == reference.number and key[1] in reference.types
+
+
+def document_matches(reference: Reference, doc_keys: dict[str, tuple]) -> set[str]:
+    """Ids of the documents whose key (:func:`document_key`) ``reference`` names."""
+    return {doc_id for doc_id, key in doc_keys.items() if matches(reference, key)}

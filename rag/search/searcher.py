@@ -13,13 +13,15 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..answer.compose import Answer, compose
+from ..answer.compose import Answer
+from ..answer.direct import DirectSettings
 from ..index.backend import Filters, SearchBackend
 from ..index.rows import DocRow
 from ..limits import check_question
 from ..records import Hit
 from ..text import normalize_query
 from ..vocab import MODES
+from . import answering
 from .glossary import load_glossary, load_lexicon
 from .hits import build_hits
 from .plan import QueryPlan, plan_query
@@ -45,6 +47,7 @@ class Index:
         self.settings = settings or SearchSettings()
         self.glossary = load_glossary()
         self.lexicon = load_lexicon()
+        self.direct_settings = DirectSettings()
         self._embedder = embedder
         self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -129,14 +132,25 @@ class Index:
             return []
         filters = Filters.of(year_from=year_from, year_to=year_to, doc_type=doc_type, issuer=issuer,
                              doc_id=doc_id)
-        return self._search(self.plan(query), k, mode, filters)
+        return self.run(self.plan(query), k, filters, mode=mode)
 
-    def _search(self, plan: QueryPlan, k: int, mode: str, filters: Filters) -> list[Hit]:
+    def run(self, plan: QueryPlan, k: int, filters: Filters, *, mode: str = "hybrid",
+            extra: tuple[str, ...] = ()) -> list[Hit]:
+        """Run the stages of ``mode`` (plus ``extra`` ones not already named) for a planned query.
+
+        Args:
+            plan: The query's plan (:meth:`plan`).
+            k: Number of hits.
+            filters: Which documents may be returned.
+            mode: ``hybrid``, ``dense`` or ``bm25``.
+            extra: Stage names appended to the pipeline (answers add ``headings``).
+        """
         selection = self.backend.select(filters)
-        if selection.nothing:
+        if selection.nothing or k <= 0:
             return []
         state = Candidates(plan, depth=max(self.settings.depth, 3 * k), selection=selection)
-        for name in pipeline(mode, self.settings):
+        names = pipeline(mode, self.settings)
+        for name in names + tuple(e for e in extra if e not in names):
             STAGES[name](self, state)
         return build_hits(self.backend, state.ranked, k, state.query_vector, state.lexical_scores)
 
@@ -147,8 +161,10 @@ class Index:
 
     def answer(self, question: str, k: int = 5, *, year_from: int | None = None,
                year_to: int | None = None, doc_type: str | None = None, issuer: str | None = None,
-               doc_id: str | list[str] | None = None) -> Answer:
-        """Extractive answer to ``question`` from the best ``k`` clauses (see :mod:`rag.answer.compose`).
+               doc_id: str | list[str] | None = None, previous: str | None = None) -> Answer:
+        """Extractive answer to ``question``: the sentences that answer, then the clauses, best first.
+
+        See :mod:`rag.search.answering` for the steps and :mod:`rag.answer.compose` for the record.
 
         Args:
             question: The question, in any language.
@@ -158,17 +174,16 @@ class Index:
             doc_type: Document type (case and accents ignored).
             issuer: Substring of the issuer (case and accents ignored).
             doc_id: Restrict to one document id or a list of them.
+            previous: The question asked before this one in a chat; a short follow-up is
+                read with it.
+
+        Raises:
+            QuestionTooLongError: A question over :data:`rag.limits.MAX_QUESTION_CHARS` characters.
         """
         check_question(question)
         filters = Filters.of(year_from=year_from, year_to=year_to, doc_type=doc_type, issuer=issuer,
                              doc_id=doc_id)
-        query = normalize_query(question)
-        plan = self.plan(query) if query else None
-        hits = self._search(plan, k, "hybrid", filters) if plan is not None and k > 0 else []
-        language = "en" if plan is not None and plan.kind == "foreign" else "vi"
-        match_text = f"{plan.lexical_text} {plan.dense_text}" if plan else query
-        return compose(query, hits, confidence=self.confidence(hits, plan),
-                       threshold=self.settings.abstain_below, language=language, match_text=match_text)
+        return answering.answer(self, question, k, filters, previous=previous)
 
     def confidence(self, hits: list[Hit], plan: QueryPlan | str | None = None) -> float | None:
         """How sure the hits answer the query: best dense similarity, language-adjusted.

@@ -3,7 +3,8 @@
 A search creates a :class:`Candidates` and runs the stages that
 :func:`pipeline` names, in order: ``dense`` and ``lexical`` fill the two sides, ``fuse``
 combines them into one ranking, ``feedback`` re-scores the dense side with pseudo-relevance
-feedback and fuses again, ``references`` lifts documents the question names. ``dense`` and
+feedback and fuses again, ``references`` lifts documents the question names, ``headings``
+lets a heading's sub-clause stand in for it (answers always run it). ``dense`` and
 ``bm25`` modes end with ``rank``, which ranks the single side they ran. Each stage gets
 the search facade (its ``backend``, settings, document keys) and the candidates; a new
 stage is a function added to :data:`STAGES` and named in ``SearchSettings.stages``.
@@ -102,9 +103,33 @@ def references(index, c: Candidates) -> None:
     c.ranked = lift(c.ranked, rows, amount)
 
 
+def is_heading(text: str, children: list[int], limit: int) -> bool:
+    """A short clause with clauses under it ("1. Đến năm 2030", "4.1. (Khoản 1): Thời hạn…")."""
+    return bool(children) and len(text) <= limit
+
+
+def headings(index, c: Candidates) -> None:
+    """A heading never answers on its own: its best-ranked sub-clause, else its first, takes its place."""
+    backend, limit = index.backend, index.settings.heading_chars
+    position = {row: n for n, (row, _) in enumerate(c.ranked)}
+    out: list[tuple[int, float]] = []
+    taken: set[int] = set()
+    for row, score in c.ranked[:c.depth]:
+        chunk = backend.chunk(row)
+        kids = backend.children(row) if len(chunk.text) <= limit else []
+        if is_heading(chunk.text, kids, limit):
+            ranked_kids = [k for k in kids if k in position and k not in taken]
+            row = min(ranked_kids, key=position.get) if ranked_kids else \
+                next((k for k in kids if k not in taken), row)
+        if row not in taken:
+            taken.add(row)
+            out.append((row, score))
+    c.ranked = out + [(row, score) for row, score in c.ranked[c.depth:] if row not in taken]
+
+
 Stage = Callable[[object, Candidates], None]
 STAGES: dict[str, Stage] = {"dense": dense, "lexical": lexical, "rank": rank, "fuse": fuse_sides,
-                            "feedback": feedback, "references": references}
+                            "feedback": feedback, "references": references, "headings": headings}
 
 
 def pipeline(mode: str, settings: SearchSettings) -> tuple[str, ...]:

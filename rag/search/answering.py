@@ -1,0 +1,133 @@
+"""Answering a question: the steps between the question and :func:`rag.answer.compose.compose`.
+
+1. Markup is stripped; a question with no content word is refused with a reason.
+2. A short follow-up ("Còn Huy hiệu 30 năm thì sao?") is read with the earlier question.
+3. The search runs with the ``headings`` stage (a heading never answers on its own); a
+   question naming two or more documents ("So sánh NQ 20 và NQ 57") gets the best clauses
+   of each, side by side.
+4. The sentences that answer are picked from the best clauses (:mod:`rag.answer.direct`).
+5. Only the clauses scoring at least ``answer_cut`` of the best one's score are cited, and
+   the ones the direct answer quotes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+
+from ..answer.compose import STOP_WORDS, Answer, citations_of, compose, refusal
+from ..answer.direct import DirectSettings, choose, content_words
+from ..answer.sentences import display_text
+from ..index.backend import Filters
+from ..records import Hit
+from ..text import normalize_query
+from ..vietnamese import fold
+from .plan import QueryPlan
+from .references import document_matches, find_references
+
+_TAG = re.compile(r"<[^>]*>?")
+_MARKUP = re.compile(r"\(?(?:https?|javascript|data):\S*|[`*_#>\[\]{}|~\\^=+]+|&[a-z]+;")
+_LEAD_WORDS = r"^(?:the con|con|vay|and|what about|how about)\b"
+_TAIL_WORDS = r"(?:thi sao|the nao|and then)\s*\??$"
+_FOLLOW_UP = re.compile(f"{_LEAD_WORDS}|{_TAIL_WORDS}")
+FOLLOW_UP_WORDS = 10  # longer questions are read on their own
+
+REFUSED = {
+    "vi": "Câu hỏi chưa có nội dung để tra cứu. Hãy hỏi bằng vài từ có nghĩa, ví dụ: "
+          "«nhiệm vụ chống khai thác IUU» hoặc «thời hạn tổ chức lễ kết nạp đảng viên».",
+    "en": "The question has nothing to search for. Ask with a few meaningful words, e.g. "
+          "“tasks against IUU fishing”.",
+}
+
+
+def clean_question(text: str) -> str:
+    """The question without HTML tags, entities, links and Markdown symbols (NFC, single-spaced)."""
+    text = _TAG.sub(" ", html.unescape(text or ""))
+    return normalize_query(_MARKUP.sub(" ", text))
+
+
+def has_content(query: str) -> bool:
+    """True when ``query`` holds a word that is not a function word or a lone symbol."""
+    return any(len(w) > 1 or w.isdigit() for w in content_words(query, STOP_WORDS))
+
+
+def is_follow_up(query: str) -> bool:
+    """A short question that continues the previous one ("Còn … thì sao?", "What about …?")."""
+    folded = fold(query).lower().strip()
+    return len(folded.split()) <= FOLLOW_UP_WORDS and bool(_FOLLOW_UP.search(folded))
+
+
+def follow_up_query(query: str, previous: str) -> str:
+    """The follow-up's own words, the earlier question, then its own words again (they weigh most)."""
+    words = query.split()
+    folded = fold(query).lower().split()
+    lead = re.match(_LEAD_WORDS, " ".join(folded))
+    start = len(lead.group(0).split()) if lead else 0
+    tail = re.search(_TAIL_WORDS, " ".join(folded))
+    end = len(words) - (len(tail.group(0).split()) if tail else 0)
+    core = " ".join(words[start:end]) or query
+    return f"{core} {previous} {core}"
+
+
+def _search_each(index, plan: QueryPlan, k: int, filters: Filters,
+                 doc_groups: list[set[str]]) -> list[Hit]:
+    """The best clauses of each named document, interleaved (the first of each, then the second…)."""
+    per = [index.run(plan, max(1, k), Filters(filters.year_from, filters.year_to, filters.doc_type,
+                                              filters.issuer, tuple(sorted(ids))), extra=("headings",))
+           for ids in doc_groups]
+    merged: list[Hit] = []
+    for position in range(max(len(p) for p in per)):
+        merged += [p[position] for p in per if position < len(p)]
+    return merged
+
+
+def _named_documents(index, plan: QueryPlan) -> list[set[str]]:
+    """Groups of document ids, one per document the question names (empty unless two or more)."""
+    groups = []
+    for reference in find_references(plan.lexical_text):
+        ids = document_matches(reference, index.doc_keys)
+        if ids and ids not in groups:
+            groups.append(ids)
+    return groups if len(groups) >= 2 else []
+
+
+def _direct(index, plan: QueryPlan, query: str, texts: list[str]):
+    """The direct answer's sentences from ``texts`` (clause texts, best first)."""
+    terms = content_words(f"{plan.lexical_text} {plan.dense_text}", STOP_WORDS)
+    return choose(texts, terms, query, query_vector=index.query_vector(plan.dense_text),
+                  encode=index.embedder.encode_passages, stop=STOP_WORDS,
+                  settings=index.direct_settings or DirectSettings())
+
+
+def answer(index, question: str, k: int, filters: Filters, previous: str | None = None) -> Answer:
+    """Answer ``question`` from ``index`` (an :class:`rag.search.searcher.Index`); see the module doc."""
+    query = clean_question(question)
+    if not has_content(query):
+        return refusal(question, REFUSED["vi"])
+    read_with = ""
+    if previous and is_follow_up(query) and has_content(clean_question(previous)):
+        read_with = normalize_query(previous)
+        query = follow_up_query(query, clean_question(previous))
+    plan = index.plan(query)
+    language = "en" if plan.kind == "foreign" else "vi"
+    named = _named_documents(index, plan)
+    s = index.settings
+    if named:
+        hits = _search_each(index, plan, s.compare_each, filters, named)[:max(k, s.compare_each * len(named))]
+    else:
+        hits = index.run(plan, k, filters, extra=("headings",)) if k > 0 else []
+    confidence = index.confidence(hits, plan)
+    match_text = f"{plan.lexical_text} {plan.dense_text}"
+    if not hits or confidence is None or confidence < s.abstain_below:
+        return compose(question, citations_of(hits, language, match_text), confidence=confidence,
+                       threshold=s.abstain_below, language=language, read_with=read_with)
+    # The direct answer reads the best clauses before the cut; the clauses it quotes stay cited.
+    direct = _direct(index, plan, query, [display_text(h.text) for h in hits])
+    kept = [h for n, h in enumerate(hits) if n in {d.citation - 1 for d in direct}
+            or n == 0 or named or h.score >= s.answer_cut * hits[0].score]
+    position = {h.chunk_id: n for n, h in enumerate(kept, 1)}
+    direct = tuple(replace(d, citation=position[hits[d.citation - 1].chunk_id]) for d in direct)
+    return compose(question, citations_of(kept, language, match_text), confidence=confidence,
+                   threshold=s.abstain_below, language=language, direct=direct, read_with=read_with)
+
