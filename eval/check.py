@@ -4,7 +4,8 @@ Usage:
     python -m eval.check [--only party-gold,alqac2023] [--tolerance 0.02] [--update]
 
 ``eval/expected.json`` pins, per dataset / split / mode, the metrics of the current
-default configuration, with the ``command`` that reproduces each run. A metric more than
+default configuration, with the ``command`` that reproduces each run; a run of kind
+``answers`` pins the answer-level metrics of :mod:`eval.answers` (mode ``answer``). A metric more than
 the tolerance away from its pin fails the check (exit code 1) in either direction: a drop
 is a regression, a rise is a change nobody has pinned yet (re-pin with ``--update`` once
 it is understood). Datasets whose data is absent are skipped with a message (exit code 0).
@@ -20,6 +21,7 @@ from pathlib import Path
 from rag import DEFAULT_MODEL
 
 from . import datasets
+from .answers import evaluate_answers
 from .run import open_dataset_index, score_split
 
 EXPECTED = Path(__file__).resolve().parent / "expected.json"
@@ -70,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if name not in loaded:
             loaded[name] = open_dataset_index(data, pins.get("model", DEFAULT_MODEL), progress=False)
-        results = score_split(loaded[name], data, split, list(entry["modes"]))
+        if entry.get("kind") == "answers":
+            results = {"answer": {"metrics": evaluate_answers(loaded[name], data, split)[0]}}
+        else:
+            results = score_split(loaded[name], data, split, list(entry["modes"]))
         for mode, expected in entry["modes"].items():
             actual = _flatten(results[mode])
             problems = compare(expected, actual, tolerance)
