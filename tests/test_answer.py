@@ -92,6 +92,7 @@ def test_display_text_drops_markdown_emphasis_and_facts_are_found():
     text = display_text("được chú trọng (*đã kết nạp 165 đảng viên mới, đạt 91,7% chỉ tiêu*). "
                         "Tăng (*10 - 12,5%*)")
     assert "*" not in text and "(đã kết nạp 165" in text
+    assert display_text(r"Kinh phí R\&D đạt 2% GDP \*") == "Kinh phí R&D đạt 2% GDP *"
     assert [text[a:b] for a, b in fact_spans(text)] == ["165 đảng viên", "91,7%", "10 - 12,5%"]
 
 

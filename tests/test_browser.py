@@ -58,8 +58,14 @@ def test_chat_citation_viewer_upload_and_search(app_server, browser, tmp_path):
     page.locator("#ask-button").click()
     card = page.locator("#citations .cite-card").first
     card.wait_for(timeout=120_000)
+    assert card.locator(".cite-label").inner_text().startswith("[1] ")
     assert "II.2.6" in card.locator(".cite-label").inner_text()
     assert "khai thác hải sản bất hợp pháp" in card.locator("mark.hl").all_inner_texts()
+    # The chat message opens with the direct answer: the sentence of II.2.6 that says it, cited [1].
+    message = page.locator("#chatbot .message.bot, #chatbot [data-testid='bot']").last
+    text = message.inner_text()
+    assert text.startswith("Answer:") and "khai thác hải sản bất hợp pháp" in text.split("\n")[0]
+    assert "[1]" in text.split("\n")[0]
     page.screenshot(path=str(ARTIFACTS / "browser-1-chat.png"), full_page=True)
     # Clicking the card opens the document viewer at that clause.
     card.click()

@@ -101,7 +101,9 @@ def test_every_pin_carries_the_command_that_reproduces_it():
 
     pins = json.loads(EXPECTED.read_text("utf-8"))
     assert pins["tolerance"] <= 0.02
-    assert all(run["command"].startswith("python -m eval.run --dataset ") for run in pins["runs"])
+    for run in pins["runs"]:
+        module = "eval.answers --split " if run.get("kind") == "answers" else "eval.run --dataset "
+        assert run["command"].startswith(f"python -m {module}"), run
 
 
 def test_settings_overrides_parse_booleans_and_numbers():
@@ -115,3 +117,34 @@ def test_settings_overrides_parse_booleans_and_numbers():
         parse_settings(["translate=maybe"])
     with pytest.raises(ValueError, match="settings:"):
         parse_settings(["no_such_setting=1"])
+
+
+def test_answer_metrics_on_a_tiny_dataset(tmp_path):
+    from eval.answers import NOISE, bootstrap, evaluate_answers, holds_fact
+    from rag import SearchSettings
+
+    assert holds_fact("… đã kết nạp 165 đảng viên mới, đạt 91,7% chỉ tiêu …", "165 đảng viên mới, đạt 91,7%")
+    assert not holds_fact("Kinh tế tiếp tục phát triển.", "165 đảng viên mới, đạt 91,7%")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / FOUNDING.name).write_bytes(FOUNDING.read_bytes())
+    build_index(corpus, tmp_path / "index", embedder=KeywordEncoder())
+    index = load_index(tmp_path / "index", embedder=KeywordEncoder(),
+                       settings=SearchSettings(abstain_below=0))
+    queries = {"t1": "nhiệm vụ chống khai thác IUU", "t2": "chương trình OCOP"}
+    info = {"t1": {"split": "dev", "category": "acronym", "answerable": True,
+                   "answer": "chống khai thác hải sản bất hợp pháp"},
+            "t2": {"split": "dev", "category": "acronym", "answerable": True, "answer": "không có câu này"}}
+    qrels = {"dev": {"t1": {f"{FOUNDING.name}#II.2.6": 2}, "t2": {f"{FOUNDING.name}#II.2.3": 2}}}
+    data = datasets.Dataset("tiny", corpus, queries, info, qrels, doc_key=lambda h: h.clause_id,
+                            work_dir=tmp_path)
+    metrics, records = evaluate_answers(index, data, "dev")
+    by_id = {r["qid"]: r for r in records}
+    assert by_id["t1"]["success_at_1"] and by_id["t1"]["answer_correct"]
+    assert by_id["t2"]["answer_correct"] is False
+    assert metrics["answer_accuracy"] == 0.5 and metrics["questions"] == 2
+    assert metrics["unanswerable_and_noise"] == len(NOISE)
+    assert all(by_id[f"noise-{n}"]["refused"] for n in range(len(NOISE)))
+    assert metrics["abstain_recall"] == 1.0  # every noise input was turned away
+    low, high = bootstrap(records, 50)["answer_accuracy"]
+    assert 0.0 <= low <= metrics["answer_accuracy"] <= high <= 1.0

@@ -89,8 +89,8 @@ def choose(texts: Sequence[str], terms: set[str], question: str, *, query_vector
     for position, text in enumerate(texts[:settings.depth]):
         for start, end in sentence_spans(text):
             sentence = text[start:end].strip()
-            if len(sentence) < settings.min_chars:
-                continue
+            if len(sentence) < settings.min_chars or sentence.endswith(":"):
+                continue  # a heading or a lead-in ("… khi có đủ các điều kiện:") does not answer alone
             start = text.index(sentence, start)
             words = content_words(sentence, stop)
             lexical = len(words & terms) / len(terms) if terms else 0.0

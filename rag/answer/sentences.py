@@ -15,6 +15,7 @@ _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n+")
 _LABEL = re.compile(r"^\s*[\w.]{1,10}[.)]\s*$")  # a clause number such as "2.6." or "a)"
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}(?=\S)|(?<=\S)\*{1,2}(?![\w*])")
 _BULLET = re.compile(r"(?m)^[*+]\s+")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!&|~<>])")  # Markdown's backslash escapes: "R\&D" → "R&D"
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _UNIT = (r"%|phần trăm|lần|ngày|tháng|năm|tuổi|giờ|tuần|người|đảng viên|hộ|ha|km|tỷ|triệu|nghìn|đồng|"
          r"USD|doanh nghiệp|trường hợp|percent|days?|months?|years?")
@@ -26,8 +27,9 @@ _FACT = re.compile(
 
 
 def display_text(text: str) -> str:
-    """``text`` without Markdown emphasis markers; ``*`` bullets become ``•``."""
-    return _EMPHASIS.sub("", _BULLET.sub("• ", text))
+    """``text`` without Markdown emphasis markers and escapes; ``*`` bullets become ``•``."""
+    pieces = _ESCAPE.split(_BULLET.sub("• ", text))  # odd pieces are escaped characters, kept as such
+    return "".join(p if n % 2 else _EMPHASIS.sub("", p) for n, p in enumerate(pieces))
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
