@@ -36,6 +36,18 @@ class Clause:
     end: int
     page: int | None = None
 
+    @property
+    def clause_id(self) -> str:
+        """``{doc_id}#{path}``: the clause without its part suffix."""
+        return f"{self.doc_id}#{self.path}"
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Clause:
+        """The clause of a :meth:`to_dict` dictionary (one line of an index's ``chunks.jsonl``)."""
+        return cls(data["id"], data["doc_id"], data["path"], data.get("part", 1), data.get("kind", ""),
+                   data.get("label", ""), tuple(data.get("headings", ())), data["text"],
+                   data.get("start", 0), data.get("end", 0), data.get("page"))
+
     def to_dict(self) -> dict:
         """JSON-ready dictionary."""
         data = asdict(self)

@@ -47,3 +47,33 @@ def wait_for_app(proc, port: int, log_path: Path, timeout: float = 300) -> None:
         except OSError:
             time.sleep(1)
     pytest.fail(f"app did not start within {timeout:.0f} s:\n{log_path.read_text()}")
+
+# Two small documents beside the founding one: a 2018 council resolution and a 2020 plan.
+HDND_2018 = """HỘI ĐỒNG NHÂN DÂN
+TỈNH QUẢNG NGÃI
+
+Số: 12/2018/NQ-HĐND
+
+Quảng Ngãi, ngày 10 tháng 7 năm 2018
+
+NGHỊ QUYẾT
+Về hỗ trợ phát triển thủy sản
+
+Điều 1. Hỗ trợ ngư dân đóng mới tàu cá khai thác xa bờ; kiên quyết chống khai thác hải sản bất hợp pháp.
+
+Điều 2. Giao Ủy ban nhân dân tỉnh tổ chức thực hiện Nghị quyết này.
+"""
+
+KH_2020 = """ĐẢNG ỦY XÃ PHỔ AN
+
+Số: 05-KH/ĐU
+
+Phổ An, ngày 02 tháng 3 năm 2020
+
+KẾ HOẠCH
+Về trồng rừng phòng hộ ven biển
+
+1. Trồng mới 20 ha rừng phòng hộ ven biển trong năm 2020.
+
+2. Tuyên truyền nhân dân bảo vệ rừng phòng hộ.
+"""

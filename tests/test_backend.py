@@ -10,41 +10,12 @@ import shutil
 import numpy as np
 import pytest
 from fake_encoder import KeywordEncoder
-from helpers import FOUNDING
+from helpers import FOUNDING, HDND_2018, KH_2020
 
 from rag import ModelMismatchError, build_index, document_from_text, load_index, read_document
 from rag.index.backend import Filters, IndexWriter, SearchBackend
 from rag.index.embedded_writer import EmbeddedWriter
 from rag.vocab import BACKENDS
-
-NQ_2018 = """HỘI ĐỒNG NHÂN DÂN
-TỈNH QUẢNG NGÃI
-
-Số: 12/2018/NQ-HĐND
-
-Quảng Ngãi, ngày 10 tháng 7 năm 2018
-
-NGHỊ QUYẾT
-Về hỗ trợ phát triển thủy sản
-
-Điều 1. Hỗ trợ ngư dân đóng mới tàu cá khai thác xa bờ; kiên quyết chống khai thác hải sản bất hợp pháp.
-
-Điều 2. Giao Ủy ban nhân dân tỉnh tổ chức thực hiện Nghị quyết này.
-"""
-
-KH_2020 = """ĐẢNG ỦY XÃ PHỔ AN
-
-Số: 05-KH/ĐU
-
-Phổ An, ngày 02 tháng 3 năm 2020
-
-KẾ HOẠCH
-Về trồng rừng phòng hộ ven biển
-
-1. Trồng mới 20 ha rừng phòng hộ ven biển trong năm 2020.
-
-2. Tuyên truyền nhân dân bảo vệ rừng phòng hộ.
-"""
 
 
 @pytest.fixture(params=BACKENDS)
@@ -53,7 +24,7 @@ def backend(request):
 
 
 def _documents():
-    return [read_document(FOUNDING, FOUNDING.parent), document_from_text("nq-12-2018.txt", NQ_2018)]
+    return [read_document(FOUNDING, FOUNDING.parent), document_from_text("nq-12-2018.txt", HDND_2018)]
 
 
 def _open(index_dir, backend):
@@ -71,7 +42,7 @@ def test_documents_from_memory_index_like_the_same_files(backend, tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()
     shutil.copy(FOUNDING, folder / FOUNDING.name)
-    (folder / "nq-12-2018.txt").write_text(NQ_2018, encoding="utf-8")
+    (folder / "nq-12-2018.txt").write_text(HDND_2018, encoding="utf-8")
     build_index(folder, tmp_path / "files", embedder=KeywordEncoder(), backend=backend)
     report = build_index(documents=_documents(), index=tmp_path / "memory", embedder=KeywordEncoder(),
                          backend=backend)
@@ -131,7 +102,8 @@ def test_incremental_update_and_delete(backend, tmp_path):
     docs = _documents()
     build_index(documents=docs, index=index_dir, embedder=KeywordEncoder(), backend=backend)
     encoder = KeywordEncoder()
-    changed = document_from_text("nq-12-2018.txt", NQ_2018.replace("đóng mới tàu cá", "nuôi lồng bè cá bớp"))
+    changed = document_from_text("nq-12-2018.txt",
+                                 HDND_2018.replace("đóng mới tàu cá", "nuôi lồng bè cá bớp"))
     report = build_index(documents=[docs[0], changed, document_from_text("kh-05-2020.txt", KH_2020)],
                          index=index_dir, embedder=encoder, backend=backend)
     assert report.changed == ["nq-12-2018.txt"] and report.added == ["kh-05-2020.txt"]

@@ -12,42 +12,12 @@ from pathlib import Path
 
 import pytest
 from fake_encoder import KeywordEncoder
-from helpers import FOUNDING, ROOT
+from helpers import FOUNDING, HDND_2018, KH_2020, ROOT
 
 from rag import ModelMismatchError, SearchSettings, build_index, load_index
 from rag.index.store import IndexLockedError, current_version, writer_lock
 
 FOUNDING_ID = FOUNDING.name
-
-HDND_2018 = """HỘI ĐỒNG NHÂN DÂN
-TỈNH QUẢNG NGÃI
-
-Số: 12/2018/NQ-HĐND
-
-Quảng Ngãi, ngày 10 tháng 7 năm 2018
-
-NGHỊ QUYẾT
-Về hỗ trợ phát triển thủy sản
-
-Điều 1. Hỗ trợ ngư dân đóng mới tàu cá khai thác xa bờ; kiên quyết chống khai thác hải sản bất hợp pháp.
-
-Điều 2. Giao Ủy ban nhân dân tỉnh tổ chức thực hiện Nghị quyết này.
-"""
-
-KH_2020 = """ĐẢNG ỦY XÃ PHỔ AN
-
-Số: 05-KH/ĐU
-
-Phổ An, ngày 02 tháng 3 năm 2020
-
-KẾ HOẠCH
-Về trồng rừng phòng hộ ven biển
-
-1. Trồng mới 20 ha rừng phòng hộ ven biển trong năm 2020.
-
-2. Tuyên truyền nhân dân bảo vệ rừng phòng hộ.
-"""
-
 
 @pytest.fixture
 def corpus(tmp_path):

@@ -35,7 +35,7 @@ from .embedded_writer import EmbeddedWriter
 from .integrity import IndexCorruptError
 from .lexical import DEFAULT_PARAMS
 from .report import BuildReport
-from .rows import ChunkRow, DocRow, Meta
+from .rows import DocRow, Meta
 
 DEFAULT_CONTEXT = "title+headings"
 CONTEXTS = ("none", "headings", "title+headings")
@@ -265,7 +265,7 @@ def _embed(pending: list[tuple[Document, str]], embedder, context: str, progress
     for doc, digest in pending:
         n = len(doc.clauses)
         out.append(NewDocument(DocRow.from_document(doc, digest),
-                               tuple(ChunkRow.from_clause(c) for c in doc.clauses),
+                               tuple(doc.clauses),
                                vectors[at:at + n], tuple(texts[at:at + n])))
         at += n
     return out

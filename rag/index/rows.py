@@ -13,49 +13,9 @@ from dataclasses import asdict, dataclass, field, fields
 
 from ..records import Clause, Document
 
-
-@dataclass(frozen=True, slots=True)
-class ChunkRow:
-    """One indexed chunk: a clause, or one part of a clause split at sentence boundaries.
-
-    The fields are those of :class:`rag.records.Clause` (see there).
-    """
-
-    id: str
-    doc_id: str
-    path: str
-    part: int
-    kind: str
-    label: str
-    headings: tuple[str, ...]
-    text: str
-    start: int
-    end: int
-    page: int | None = None
-
-    @property
-    def clause_id(self) -> str:
-        """``{doc_id}#{path}``: the clause without its part suffix."""
-        return f"{self.doc_id}#{self.path}"
-
-    @classmethod
-    def from_clause(cls, clause: Clause) -> ChunkRow:
-        """The row of a read clause."""
-        return cls(clause.id, clause.doc_id, clause.path, clause.part, clause.kind, clause.label,
-                   tuple(clause.headings), clause.text, clause.start, clause.end, clause.page)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ChunkRow:
-        """The row of one parsed ``chunks.jsonl`` line."""
-        return cls(data["id"], data["doc_id"], data["path"], data.get("part", 1), data.get("kind", ""),
-                   data.get("label", ""), tuple(data.get("headings", ())), data["text"],
-                   data.get("start", 0), data.get("end", 0), data.get("page"))
-
-    def to_dict(self) -> dict:
-        """The ``chunks.jsonl`` line of this row."""
-        data = asdict(self)
-        data["headings"] = list(self.headings)
-        return data
+ChunkRow = Clause
+"""One indexed chunk — a clause, or one part of a clause split at sentence boundaries — is the
+:class:`rag.records.Clause` it was read as (``Clause.from_dict`` reads a ``chunks.jsonl`` line)."""
 
 
 @dataclass(frozen=True, slots=True)
