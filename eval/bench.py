@@ -115,6 +115,12 @@ def probe(index: str, queries: list[str], rounds: int) -> dict:
                 lat.append((time.perf_counter() - t) * 1000)
         out[mode] = _percentiles(lat)
     lat = []
+    for q in queries:  # what the chat does: search, headings, cut, and the direct answer's sentences
+        t = time.perf_counter()
+        idx.answer(q, k=5)
+        lat.append((time.perf_counter() - t) * 1000)
+    out["ask"] = _percentiles(lat)
+    lat = []
     for q in queries:  # the encoder alone: the floor under dense and hybrid latency
         t = time.perf_counter()
         idx.embedder.encode_queries([q])
@@ -247,7 +253,8 @@ def to_markdown(results: dict) -> str:
     """The benchmark table."""
     lines = ["| tier | clauses | vectors | build s | read chars/s | embed chars/s | index MB | cold start s "
              "| bm25 p50/p95 ms | dense p50/p95 ms | hybrid p50/p95 ms | peak RSS MB | live FAISS kind "
-             "| flat/fp16/HNSW scan p50 ms | fp16/HNSW recall@10 | query encode p50 ms |", "|" + "---|" * 16]
+             "| flat/fp16/HNSW scan p50 ms | fp16/HNSW recall@10 | query encode p50 ms | ask p50/p95 ms |",
+             "|" + "---|" * 17]
     for tier, r in results["tiers"].items():
         q, f = r["query"], r["faiss"]
         vectors = "real" if r["real_vectors"] else "synthetic"
@@ -258,7 +265,8 @@ def to_markdown(results: dict) -> str:
                  *(f"{q[m]['p50_ms']}/{q[m]['p95_ms']}" for m in ("bm25", "dense", "hybrid")),
                  q["peak_rss_mb"], f["live_kind"],
                  "/".join(str(f[k]["p50_ms"]) for k in ("flat", "fp16", "hnsw")),
-                 f"{f['fp16_recall_at_10']}/{f['hnsw_recall_at_10']}", q["query_encode"]["p50_ms"]]
+                 f"{f['fp16_recall_at_10']}/{f['hnsw_recall_at_10']}", q["query_encode"]["p50_ms"],
+                 f"{q['ask']['p50_ms']}/{q['ask']['p95_ms']}" if "ask" in q else "–"]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     extra = []
     if "bm25s_vs_rank_bm25" in results:
