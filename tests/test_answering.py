@@ -104,6 +104,10 @@ def test_a_comparison_cites_each_named_document(index):
     answer = index.answer("So sánh số cán bộ nghiên cứu trên một vạn dân của NQ 20 và NQ 57", k=4)
     docs = [c.doc_id for c in answer.citations]
     assert {"nq-20.txt", "nq-57.txt"} <= set(docs[:2])
+    # A document filter still holds: only the named document inside it is cited.
+    only = index.answer("So sánh số cán bộ nghiên cứu trên một vạn dân của NQ 20 và NQ 57", k=4,
+                        doc_id="nq-57.txt")
+    assert {c.doc_id for c in only.citations} == {"nq-57.txt"}
 
 
 def test_a_follow_up_is_read_with_the_previous_question(index):

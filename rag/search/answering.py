@@ -82,11 +82,16 @@ def _search_each(index, plan: QueryPlan, k: int, filters: Filters,
     return merged
 
 
-def _named_documents(index, plan: QueryPlan) -> list[set[str]]:
-    """Groups of document ids, one per document the question names (empty unless two or more)."""
+def _named_documents(index, plan: QueryPlan, filters: Filters) -> list[set[str]]:
+    """Groups of document ids, one per document the question names (empty unless two or more).
+
+    A ``doc_id`` filter of the caller still holds: only named documents inside it count.
+    """
     groups = []
     for reference in find_references(plan.lexical_text):
         ids = document_matches(reference, index.doc_keys)
+        if filters.doc_ids:
+            ids &= set(filters.doc_ids)
         if ids and ids not in groups:
             groups.append(ids)
     return groups if len(groups) >= 2 else []
@@ -111,7 +116,7 @@ def answer(index, question: str, k: int, filters: Filters, previous: str | None 
         query = follow_up_query(query, clean_question(previous))
     plan = index.plan(query)
     language = "en" if plan.kind == "foreign" else "vi"
-    named = _named_documents(index, plan)
+    named = _named_documents(index, plan, filters)
     s = index.settings
     if named:
         hits = _search_each(index, plan, s.compare_each, filters, named)[:max(k, s.compare_each * len(named))]
