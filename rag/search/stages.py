@@ -103,11 +103,6 @@ def references(index, c: Candidates) -> None:
     c.ranked = lift(c.ranked, rows, amount)
 
 
-def is_heading(text: str, children: list[int], limit: int) -> bool:
-    """A short clause with clauses under it ("1. Đến năm 2030", "4.1. (Khoản 1): Thời hạn…")."""
-    return bool(children) and len(text) <= limit
-
-
 def headings(index, c: Candidates) -> None:
     """A heading never answers on its own: its best-ranked sub-clause, else its first, takes its place."""
     backend, limit = index.backend, index.settings.heading_chars
@@ -116,8 +111,9 @@ def headings(index, c: Candidates) -> None:
     taken: set[int] = set()
     for row, score in c.ranked[:c.depth]:
         chunk = backend.chunk(row)
+        # A short clause with clauses under it is a heading ("1. Đến năm 2030").
         kids = backend.children(row) if len(chunk.text) <= limit else []
-        if is_heading(chunk.text, kids, limit):
+        if kids:
             ranked_kids = [k for k in kids if k in position and k not in taken]
             row = min(ranked_kids, key=position.get) if ranked_kids else \
                 next((k for k in kids if k not in taken), row)
