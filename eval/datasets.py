@@ -52,6 +52,8 @@ class Dataset:
         doc_key: Maps a :class:`rag.Hit` to the id used in the qrels.
         work_dir: Where the BEIR files and derived data are written.
         documents: Documents indexed from memory (``build_index(documents=…)``) instead of a folder.
+        sentence_pooling: Sentence vectors of its index (``rag index --sentence-pooling``):
+            only party-gold measures the direct answer, so only its index stores them.
     """
 
     name: str
@@ -63,6 +65,7 @@ class Dataset:
     work_dir: Path
     extra: dict = field(default_factory=dict)
     documents: list[Document] | None = None
+    sentence_pooling: str = "none"
 
     def split_ids(self, split: str) -> list[str]:
         """Query ids of a split, answerable and unanswerable, in file order."""
@@ -111,7 +114,7 @@ def party_gold() -> Dataset:
                 info[row["_id"]] = meta
     qrels = {split: read_qrels(PARTY_GOLD / "qrels" / f"{split}.tsv") for split in ("dev", "test")}
     return Dataset("party-gold", corpus, queries, info, qrels, doc_key=lambda hit: hit.clause_id,
-                   work_dir=OUT / "datasets" / "party-gold")
+                   work_dir=OUT / "datasets" / "party-gold", sentence_pooling="apart")
 
 
 _QUIZ_TAIL = re.compile(r"[,.;:]?\s*(?:đúng hay sai|đúng hoặc sai|đúng không|phải không)\s*\??\s*$", re.I)

@@ -45,7 +45,7 @@ def open_dataset_index(data: datasets.Dataset, model: str, *, progress: bool = T
     folder = index_dir(data.name, model, context)
     source = {"documents": data.documents} if data.documents is not None else {"corpus": data.corpus_dir}
     report = build_index(index=folder, model=model, progress=progress, lock_timeout=3600, context=context,
-                         **source)
+                         sentence_pooling=data.sentence_pooling, **source)
     if report.changed_anything:
         print(report.summary().splitlines()[0], file=sys.stderr)
     return load_index(folder, settings=settings)

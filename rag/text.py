@@ -17,6 +17,8 @@ _INVISIBLE = re.compile(
     "\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
 )
 _FORM_BREAKS = re.compile("[\x0c\u2028\u2029]")
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n+")
+_LABEL = re.compile(r"^\s*[\w.]{1,10}[.)]\s*$")  # a clause number such as "2.6." or "a)"
 _SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -43,3 +45,18 @@ def normalize_text(text: str) -> str:
 def normalize_query(text: str) -> str:
     """Normalise a one-line query: :func:`normalize_text`, then collapse all whitespace."""
     return " ".join(normalize_text(text).split())
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``text``; a lone clause number joins its sentence."""
+    bounds: list[tuple[int, int]] = []
+    position = 0
+    for piece in _SENTENCE_END.split(text):
+        begin = text.find(piece, position)
+        if piece.strip():
+            if bounds and _LABEL.match(text[bounds[-1][0]:bounds[-1][1]]):  # "2.6." opens the sentence
+                bounds[-1] = (bounds[-1][0], begin + len(piece))
+            else:
+                bounds.append((begin, begin + len(piece)))
+        position = begin + len(piece)
+    return bounds

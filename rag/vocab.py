@@ -16,6 +16,9 @@ FILE_TYPES = (".txt", ".md", ".docx", ".pdf")
 MODES = ("hybrid", "dense", "bm25")
 """Retrieval modes, default first."""
 FAISS_KINDS = ("flat", "fp16", "hnsw")
+# How sentence vectors are made at build time (rag.index.sentences): each sentence encoded on its
+# own (default), pooled from its clause's encoder pass (no extra encoder time), or not stored.
+SENTENCE_POOLINGS = ("apart", "late", "none")
 # Storage backends behind rag.index.backend (the embedded FAISS + bm25s folder today).
 BACKENDS = ("embedded",)
 DEFAULT_MAX_CHARS = 1200

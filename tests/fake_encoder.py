@@ -55,3 +55,10 @@ class KeywordEncoder:
             self.passages.append(text)
             out.append(self._vector(text))
         return np.vstack(out) if out else np.zeros((0, self.info.dimension), np.float32)
+
+    def encode_passage_spans(self, texts, spans, *, late: bool = False, show_progress: bool = False):
+        """Clause vectors (recorded as passages) and a keyword vector per span (not recorded)."""
+        vectors = self.encode_passages(texts)
+        empty = np.zeros((0, self.info.dimension), np.float32)
+        return vectors, [np.vstack([self._vector(t[a:b]) for a, b in cuts]) if cuts else empty
+                         for t, cuts in zip(texts, spans, strict=True)]

@@ -110,3 +110,24 @@ def test_batches_with_padding_equal_one_text_at_a_time(default_embedder, foundin
     together = default_embedder.encode_passages(texts)
     alone = np.vstack([default_embedder.encode_passages([t]) for t in texts])
     assert (together * alone).sum(axis=1).min() > 0.99999
+
+
+@pytest.mark.slow
+def test_sentence_vectors_come_from_the_clause_pass(default_embedder, founding_paragraphs):
+    from rag.text import normalize_text, sentence_spans
+
+    texts = [normalize_text(t).strip() for t in founding_paragraphs[:12]]
+    spans = [sentence_spans(t) for t in texts]
+    engine = default_embedder._engine
+    for text, cuts in zip(texts, spans, strict=True):  # piece-wise tokenising equals the whole text's ids
+        assert engine._span_ids(text, cuts)[0] == engine._tokenizer.encode(engine.passage_prompt + text)
+    vectors, sentence_vectors = default_embedder.encode_passage_spans(texts, spans, late=True)
+    assert np.abs(vectors - default_embedder.encode_passages(texts)).max() < 1e-5
+    assert [len(v) for v in sentence_vectors] == [len(c) for c in spans]
+    assert np.allclose(np.linalg.norm(np.vstack(sentence_vectors), axis=1), 1.0, atol=1e-4)
+    # One span over the whole text pools nearly the passage's own tokens (all but <s>, </s>, the prompt).
+    _, whole = default_embedder.encode_passage_spans(texts, [[(0, len(t))] for t in texts], late=True)
+    assert (np.vstack(whole) * vectors).sum(axis=1).min() > 0.98
+    apart = default_embedder.encode_passage_spans(texts, spans)[1]
+    assert np.abs(np.vstack(apart) - default_embedder.encode_passages(
+        [t[a:b] for t, cuts in zip(texts, spans, strict=True) for a, b in cuts])).max() < 1e-5

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\n+")
-_LABEL = re.compile(r"^\s*[\w.]{1,10}[.)]\s*$")  # a clause number such as "2.6." or "a)"
+from ..text import sentence_spans
+
+__all__ = ["display_text", "fact_spans", "sentence_spans"]
+
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}(?=\S)|(?<=\S)\*{1,2}(?![\w*])")
 _BULLET = re.compile(r"(?m)^[*+]\s+")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!&|~<>])")  # Markdown's backslash escapes: "R\&D" → "R&D"
@@ -30,21 +32,6 @@ def display_text(text: str) -> str:
     """``text`` without Markdown emphasis markers and escapes; ``*`` bullets become ``•``."""
     pieces = _ESCAPE.split(_BULLET.sub("• ", text))  # odd pieces are escaped characters, kept as such
     return "".join(p if n % 2 else _EMPHASIS.sub("", p) for n, p in enumerate(pieces))
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each sentence of ``text``; a lone clause number joins its sentence."""
-    bounds: list[tuple[int, int]] = []
-    position = 0
-    for piece in _SENTENCE_END.split(text):
-        begin = text.find(piece, position)
-        if piece.strip():
-            if bounds and _LABEL.match(text[bounds[-1][0]:bounds[-1][1]]):  # "2.6." opens the sentence
-                bounds[-1] = (bounds[-1][0], begin + len(piece))
-            else:
-                bounds.append((begin, begin + len(piece)))
-        position = begin + len(piece)
-    return bounds
 
 
 def fact_spans(text: str) -> tuple[tuple[int, int], ...]:

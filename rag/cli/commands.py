@@ -116,7 +116,8 @@ def run_index(args: argparse.Namespace) -> int:
     try:
         report = build_index(corpus, index_dir, model=args.model, rebuild=args.rebuild,
                              faiss_kind=args.faiss, max_chars=args.max_chars, limits=_limits(args),
-                             progress=not args.quiet, lock_timeout=args.wait)
+                             sentence_pooling=args.sentence_pooling, progress=not args.quiet,
+                             lock_timeout=args.wait)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

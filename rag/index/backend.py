@@ -22,6 +22,7 @@ import numpy as np
 
 from ..vocab import BACKENDS
 from .rows import ChunkRow, DocRow, Meta
+from .sentences import ChunkSentences
 
 
 def check_backend(name: str) -> None:
@@ -128,6 +129,9 @@ class SearchBackend(Protocol):
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         """The stored (L2-normalised) vectors of ``rows``."""
 
+    def sentences(self, chunk_id: str) -> ChunkSentences | None:
+        """The stored sentence vectors of a chunk (``None`` for an unknown id)."""
+
     def lexical_search(self, text: str, *, accentless: bool, selection: Selection) -> LexicalScores:
         """BM25 scores of the query ``text`` over the selected rows."""
 
@@ -146,12 +150,17 @@ class NewDocument:
     Attributes:
         texts: Per chunk, the text that was embedded (heading trail + clause); the lexical
             index is built from the same text.
+        sentence_spans: Per chunk, ``(n, 2)`` offsets of its sentences in its text (empty:
+            none stored, see :mod:`rag.index.sentences`).
+        sentence_vectors: Per chunk, ``(n, dimension)`` vectors of those sentences.
     """
 
     row: DocRow
     chunks: tuple[ChunkRow, ...]
     vectors: np.ndarray
     texts: tuple[str, ...]
+    sentence_spans: tuple[np.ndarray, ...] = ()
+    sentence_vectors: tuple[np.ndarray, ...] = ()
 
 
 @runtime_checkable

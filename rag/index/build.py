@@ -29,7 +29,7 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..records import Document
 from ..vocab import DEFAULT_MAX_CHARS
 from . import format as fmt
-from . import store
+from . import sentences, store
 from .backend import NewDocument, check_backend
 from .embedded_writer import EmbeddedWriter
 from .integrity import IndexCorruptError
@@ -82,8 +82,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
                 model: str | None = None, embedder=None,
                 rebuild: bool = False, faiss_kind: str = "auto", max_chars: int = DEFAULT_MAX_CHARS,
                 limits: Limits = DEFAULT_LIMITS, context: str = DEFAULT_CONTEXT,
-                lexical_params: dict | None = None, progress: bool = False,
-                lock_timeout: float = 0.0) -> BuildReport:
+                lexical_params: dict | None = None, sentence_pooling: str = "apart",
+                progress: bool = False, lock_timeout: float = 0.0) -> BuildReport:
     """Build the index of ``corpus`` (or of in-memory ``documents``) in ``index``, or update it.
 
     Args:
@@ -106,6 +106,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         context: What precedes the clause text when embedding and tokenising: ``none``,
             ``headings`` or ``title+headings``.
         lexical_params: BM25 settings (``k1``, ``b``, ``method``, ``scheme``).
+        sentence_pooling: How the sentence vectors of the direct answer are made
+            (:data:`rag.vocab.SENTENCE_POOLINGS`, :mod:`rag.index.sentences`).
         progress: Show progress bars on stderr.
         lock_timeout: Seconds to wait for another build holding the lock.
 
@@ -116,7 +118,7 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         FileNotFoundError: When ``corpus`` is not a folder.
         store.IndexLockedError: When another build holds the lock.
         ValueError: When both or neither of ``corpus`` and ``documents`` are given, the
-            backend is unknown, or no chunk could be read.
+            backend or sentence pooling is unknown or unavailable, or no chunk could be read.
     """
     started = time.perf_counter()
     if (corpus is None) == (documents is None):
@@ -128,6 +130,7 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
     if context not in CONTEXTS:
         raise ValueError(f"unknown context {context!r}; expected one of {CONTEXTS}")
     check_backend(backend)
+    sentences.check_pooling(sentence_pooling)
     lexical_params = {**DEFAULT_PARAMS, **(lexical_params or {})}
     settings = _settings(max_chars, context, lexical_params)
     root = Path(index)
@@ -136,6 +139,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         store.cleanup(root)  # leftovers of builds that died
         live = store.current_version(root)
         embedder = embedder or _load_embedder(model, live)
+        sentences.check_pooling(sentence_pooling, embedder)
+        settings = {**settings, "sentences": sentences.settings(embedder, sentence_pooling)}
         base = None if rebuild or live is None else _reusable(live, embedder, settings, report)
         writer, base_meta = _open_writer(root, base, report, faiss_kind, lexical_params, progress)
         report.full_rebuild = base_meta is None
@@ -148,7 +153,7 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
                              "nothing to index")
         if report.changed_anything:
             start = time.perf_counter()
-            writer.add_documents(_embed(plan.pending, embedder, context, progress, report))
+            writer.add_documents(_embed(plan.pending, embedder, context, sentence_pooling, progress, report))
             writer.delete_documents(set(old) - set(plan.order))
             report.embed_seconds = time.perf_counter() - start
             meta = _meta(embedder, settings, corpus, plan, report, started)
@@ -255,18 +260,22 @@ def _collect_documents(documents: Iterable[Document], old: dict[str, str], base_
     return plan
 
 
-def _embed(pending: list[tuple[Document, str]], embedder, context: str, progress: bool,
+def _embed(pending: list[tuple[Document, str]], embedder, context: str, pooling: str, progress: bool,
            report: BuildReport) -> list[NewDocument]:
     """Rows and vectors of the documents to add (one encoder call over all their clauses)."""
     texts = [context_text(c.headings, c.text, doc.title, context) for doc, _ in pending for c in doc.clauses]
-    vectors = embedder.encode_passages(texts, show_progress=progress) if texts else None
+    if not texts:
+        return []
+    chunk_texts = [c.text for doc, _ in pending for c in doc.clauses]
+    vectors, spans, sentence_vectors = sentences.embed(embedder, texts, chunk_texts, pooling=pooling,
+                                                       progress=progress)
     report.embedded = len(texts)
     out, at = [], 0
     for doc, digest in pending:
         n = len(doc.clauses)
-        out.append(NewDocument(DocRow.from_document(doc, digest),
-                               tuple(doc.clauses),
-                               vectors[at:at + n], tuple(texts[at:at + n])))
+        out.append(NewDocument(DocRow.from_document(doc, digest), tuple(doc.clauses),
+                               vectors[at:at + n], tuple(texts[at:at + n]),
+                               tuple(spans[at:at + n]), tuple(sentence_vectors[at:at + n])))
         at += n
     return out
 

@@ -23,6 +23,7 @@ from .diacritics import Restorer
 from .integrity import IndexCorruptError
 from .lexical import Lexical
 from .rows import ChunkRow, DocRow
+from .sentences import ChunkSentences, StoredSentences
 
 
 def fold_lower(value: str | None) -> str:
@@ -102,6 +103,8 @@ class EmbeddedBackend:
         if not (len(self._chunks) == self.dense.size == self.lexical.size):
             raise IndexCorruptError(f"index {self.folder} is inconsistent: {len(self._chunks)} chunks, "
                                     f"{self.dense.size} vectors, {self.lexical.size} BM25 rows")
+        self._sentences = StoredSentences(self.folder, len(self._chunks))
+        self._row_of = {c.id: row for row, c in enumerate(self._chunks)}
 
     # -- rows ----------------------------------------------------------------------------
     @property
@@ -182,6 +185,14 @@ class EmbeddedBackend:
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         """Stored vectors of ``rows``."""
         return self.dense.vectors(np.asarray(rows))
+
+    def sentences(self, chunk_id: str) -> ChunkSentences | None:
+        """The stored sentence vectors of a chunk (``None`` for an unknown id)."""
+        row = self._row_of.get(chunk_id)
+        if row is None:
+            return None
+        spans, vectors = self._sentences.of(row)
+        return ChunkSentences(self._chunks[row].text, spans, vectors)
 
     def lexical_search(self, text: str, *, accentless: bool, selection: Selection) -> ArrayScores:
         """BM25 of every row, zero outside the selection."""

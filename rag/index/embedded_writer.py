@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import format as fmt
-from . import store
+from . import sentences, store
 from .backend import NewDocument
 from .dense import Dense
 from .diacritics import Restorer
@@ -32,6 +32,8 @@ class _Block:
     chunks: tuple[ChunkRow, ...]
     vectors: np.ndarray
     tokens: tuple[list[str], ...]
+    spans: tuple[np.ndarray, ...]  # per chunk, its sentences (rag.index.sentences)
+    sentence_vectors: tuple[np.ndarray, ...]
 
 
 class EmbeddedWriter:
@@ -73,10 +75,13 @@ class EmbeddedWriter:
         rows_by_doc: dict[str, list[int]] = {}
         for row, chunk in enumerate(chunks):
             rows_by_doc.setdefault(chunk.doc_id, []).append(row)
+        stored = sentences.StoredSentences(base, len(chunks))
         for doc in documents:
             rows = rows_by_doc.get(doc.id, [])
+            kept = [stored.of(r) for r in rows]
             self._blocks[doc.id] = _Block(doc, tuple(chunks[r] for r in rows), vectors[rows],
-                                          tuple(tokens[r] for r in rows))
+                                          tuple(tokens[r] for r in rows), tuple(k[0] for k in kept),
+                                          tuple(k[1] for k in kept))
 
     def document_hashes(self) -> dict[str, str]:
         """Document id → the hash it was indexed from."""
@@ -96,7 +101,12 @@ class EmbeddedWriter:
                 raise ValueError(f"{doc.row.id}: chunks, texts and vectors differ in number")
             tokens = tuple(tokenize(text, scheme) for text in doc.texts)
             vectors = np.asarray(doc.vectors, np.float32)
-            self._blocks[doc.row.id] = _Block(doc.row, doc.chunks, vectors, tokens)
+            spans, sentence_vectors = doc.sentence_spans, doc.sentence_vectors
+            if len(spans) != len(doc.chunks) or len(sentence_vectors) != len(doc.chunks):
+                spans = (np.zeros((0, 2), np.int32),) * len(doc.chunks)  # none given: encoded when asked
+                sentence_vectors = (np.zeros((0, vectors.shape[1]), np.float32),) * len(doc.chunks)
+            self._blocks[doc.row.id] = _Block(doc.row, doc.chunks, vectors, tokens, tuple(spans),
+                                              tuple(sentence_vectors))
 
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         """Remove documents (unknown ids are ignored)."""
@@ -124,6 +134,8 @@ class EmbeddedWriter:
         workspace = store.new_workspace(self.root)
         dense = Dense.build(np.concatenate([b.vectors for b in blocks if len(b.chunks)]), self.faiss_kind)
         dense.save(workspace / fmt.VECTORS)
+        sentences.write(workspace, [s for b in blocks for s in b.spans],
+                        [v for b in blocks for v in b.sentence_vectors], dense.dimension)
         tokens = [t for b in blocks for t in b.tokens]
         Lexical.build(tokens, self.lexical_params).save(workspace / fmt.BM25)
         fmt.write_jsonl(workspace / fmt.CHUNKS, (c.to_dict() for c in chunks))

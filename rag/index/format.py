@@ -11,6 +11,9 @@ One version folder (see :mod:`rag.index.store` for the versions around it)::
     vectors.faiss    L2-normalised vectors (rag.index.dense)
     bm25/            two bm25s indexes, accented and folded (rag.index.lexical)
     diacritics.json  syllable bigrams that restore diacritics (rag.index.diacritics)
+    sentences.npy, sentence_index.npz
+                     a vector per sentence of each chunk, for the direct answer
+                     (rag.index.sentences)
 
 Every reader and writer of these files goes through this module. Bump
 :data:`FORMAT_VERSION` whenever a file is added, removed or changes meaning: an index of
@@ -28,7 +31,8 @@ from pathlib import Path
 from .rows import ChunkRow, DocRow, Meta
 
 # 2: "checksums" of every file and the corpus with its mounts in meta.json; diacritics.json.
-FORMAT_VERSION = 2
+# 3: sentence vectors (sentences.npy, sentence_index.npz).
+FORMAT_VERSION = 3
 META = "meta.json"
 CHUNKS = "chunks.jsonl"
 TOKENS = "tokens.jsonl"

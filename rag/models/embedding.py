@@ -171,3 +171,52 @@ class Embedder:
             Array of shape ``(len(texts), dimension)``.
         """
         return self._encode(texts, False, show_progress)
+
+    def encode_passage_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *,
+                             late: bool = False, show_progress: bool = False
+                             ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Embed passages and, per passage, each character span of it (its sentences).
+
+        Args:
+            texts: Passages, normalised (:func:`rag.text.normalize_text`, stripped): the
+                spans are offsets into them as given.
+            spans: Per passage, ``(start, end)`` offsets of the spans to embed.
+            late: Pool each span from its passage's own encoder pass (the sentence read in
+                its clause's context, no extra encoder time; ONNX engine only) instead of
+                embedding the span's text as a passage of its own.
+            show_progress: Show a progress bar.
+
+        Returns:
+            ``(vectors, span_vectors)``: :meth:`encode_passages` of ``texts``, and per
+            passage an array of shape ``(len(spans[i]), dimension)``.
+
+        Raises:
+            ValueError: ``late`` on an engine that cannot pool spans, or texts not normalised.
+        """
+        if not late:
+            return encode_spans_apart(self, texts, spans, show_progress=show_progress)
+        if not self.can_pool_late:
+            raise ValueError(f"late sentence pooling needs the bundled model on the ONNX engine, "
+                             f"not {self.info.name} on {self.engine}")
+        if [normalize_text(t).strip() for t in texts] != list(texts):
+            raise ValueError("passages must be normalised before their spans are taken")
+        return self._engine.encode_spans(texts, spans, show_progress=show_progress)
+
+    @property
+    def can_pool_late(self) -> bool:
+        """Whether :meth:`encode_passage_spans` can pool spans from the passage's pass."""
+        return hasattr(self._engine, "encode_spans")
+
+
+def encode_spans_apart(embedder, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *,
+                       show_progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:meth:`Embedder.encode_passage_spans` for any encoder: each span embedded as a passage."""
+    vectors = embedder.encode_passages(texts, show_progress=show_progress)
+    flat = [text[a:b] for text, cuts in zip(texts, spans, strict=True) for a, b in cuts]
+    span_vectors = embedder.encode_passages(flat, show_progress=show_progress) if flat else \
+        np.zeros((0, vectors.shape[1]), np.float32)
+    out, at = [], 0
+    for cuts in spans:
+        out.append(span_vectors[at:at + len(cuts)])
+        at += len(cuts)
+    return vectors, out

