@@ -116,9 +116,9 @@ def _add_search_command(commands) -> None:
 def _add_ask_command(commands) -> None:
     ask = commands.add_parser(
         "ask", help="Answer a question with the clauses that say it, cited by document and clause path.",
-        description="Extractive answer: the best clauses grouped by document, cited as type, number, "
-                    "issuer, date and clause path, or a plain statement that the documents do not "
-                    "contain the answer.",
+        description="Extractive answer: the sentences that answer, then the clauses that say it, best "
+                    "first, each cited as type, number, issuer, date and clause path; or a plain "
+                    "statement that the documents do not contain the answer.",
     )
     ask.add_argument("question", metavar="QUESTION", help="The question, in Vietnamese or English.")
     ask.add_argument("-k", "--k", type=int, default=5,
