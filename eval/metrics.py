@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 _EMPTY = "__no_hit__"  # ranx needs every judged query in the run; a query with no hit gets this
 
@@ -35,6 +37,28 @@ def evaluate(qrels: dict[str, dict[str, int]], rankings: dict[str, list[str]],
     if len(metrics) == 1:
         scores = {metrics[0]: scores}
     return {m: round(float(scores[m]), 4) for m in metrics}
+
+
+def per_query(qrels: dict[str, dict[str, int]], rankings: dict[str, list[str]], metric: str) -> list[float]:
+    """One ranx score per judged query (``metric`` such as ``mrr@10``), for resampling."""
+    from ranx import Qrels, Run
+    from ranx import evaluate as ranx_evaluate
+
+    judged = {q: docs for q, docs in qrels.items() if any(g > 0 for g in docs.values())}
+    if not judged:
+        return []
+    run = ranked_run({q: rankings.get(q, []) for q in judged})
+    scores = ranx_evaluate(Qrels(judged), Run(run), metric, return_mean=False, make_comparable=True)
+    return [float(s) for s in scores]
+
+
+def bootstrap_interval(values: list[float], rounds: int, seed: int = 13) -> list[float]:
+    """95 % percentile interval of the mean of ``values``, resampled with replacement."""
+    if not values:
+        return [0.0, 0.0]
+    rng = np.random.default_rng(seed)
+    means = np.sort(np.asarray(values)[rng.integers(0, len(values), (rounds, len(values)))].mean(axis=1))
+    return [round(float(means[int(0.025 * rounds)]), 4), round(float(means[int(0.975 * rounds) - 1]), 4)]
 
 
 def first_relevant_rank(ranking: list[str], relevant: dict[str, int]) -> int | None:

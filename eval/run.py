@@ -25,7 +25,7 @@ from rag.search.settings import SearchSettings
 from rag.vocab import MODES
 
 from . import datasets
-from .metrics import METRICS, abstention, evaluate, first_relevant_rank
+from .metrics import METRICS, abstention, bootstrap_interval, evaluate, first_relevant_rank, per_query
 
 HIT_DEPTH = 5  # hits fetched per wanted result, so article-level de-duplication still fills k
 ANSWER_CLAUSES = 5  # clauses an answer cites (Index.answer default); abstention looks at these
@@ -62,8 +62,13 @@ def rank_ids(index, data: datasets.Dataset, query: str, mode: str, k: int) -> tu
     return ids[:k], hits
 
 
-def score_split(index, data: datasets.Dataset, split: str, modes: list[str], k: int = 10) -> dict:
-    """Metrics per mode (and per category), per-query records and TREC lines."""
+def score_split(index, data: datasets.Dataset, split: str, modes: list[str], k: int = 10,
+                bootstrap: int = 0) -> dict:
+    """Metrics per mode (and per category), per-query records and TREC lines.
+
+    With ``bootstrap`` resamples, each mode also gets ``intervals_95``: 95 % intervals of
+    R@1 and MRR@10 over all questions and of MRR@10 per category.
+    """
     qids = data.split_ids(split)
     qrels = data.qrels[split]
     answerable = {q: data.info[q].get("answerable", True) for q in qids}
@@ -96,8 +101,19 @@ def score_split(index, data: datasets.Dataset, split: str, modes: list[str], k: 
         if not all(answerable.values()) and mode != "bm25":
             entry["abstention"] = {"threshold": index.settings.abstain_below,
                                    **abstention(answerable, abstained)}
+        if bootstrap:
+            entry["intervals_95"] = _intervals(data, qids, qrels, rankings, bootstrap)
         results[mode] = entry
     return results
+
+
+def _intervals(data: datasets.Dataset, qids: list[str], qrels: dict, rankings: dict, rounds: int) -> dict:
+    out = {m: bootstrap_interval(per_query(qrels, rankings, m), rounds) for m in ("recall@1", "mrr@10")}
+    for category in sorted({data.info[q].get("category", "") for q in qids}):
+        members = {q: qrels[q] for q in qids if data.info[q].get("category") == category and q in qrels}
+        if members:
+            out[f"mrr@10/{category}"] = bootstrap_interval(per_query(members, rankings, "mrr@10"), rounds)
+    return out
 
 
 def parse_settings(pairs: list[str]) -> SearchSettings:
@@ -166,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="Override a search setting (rag.search.searcher.SearchSettings), e.g. "
                              "--set lexical_weight=2 --set fusion=linear; repeatable.")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                        help="Add 95%% intervals of R@1 and MRR@10 (overall and per category) from N "
+                             "resamples of the questions (default: none).")
     parser.add_argument("--no-choices", action="store_true",
                         help="alqac2023 only: do not append multiple-choice options to questions.")
     return parser
@@ -193,11 +212,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     index = open_dataset_index(data, args.model, settings=settings, context=args.context)
-    results = score_split(index, data, args.split, modes, k=args.k)
+    results = score_split(index, data, args.split, modes, k=args.k, bootstrap=args.bootstrap)
     out = args.out or datasets.OUT / args.dataset / args.split
     write_reports(out, args.dataset, args.split, args.model, results,
                   {**data.extra, "context": args.context, "settings": dataclasses.asdict(settings)})
     print(format_table(args.dataset, args.split, results))
+    for mode, result in results.items():
+        if "intervals_95" in result:
+            print(f"{mode} 95% intervals: " + ", ".join(f"{name} {lo:.3f}–{hi:.3f}"
+                                                       for name, (lo, hi) in result["intervals_95"].items()))
     print(f"\nreports in {out}")
     return 0
 

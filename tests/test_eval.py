@@ -148,3 +148,16 @@ def test_answer_metrics_on_a_tiny_dataset(tmp_path):
     assert metrics["abstain_recall"] == 1.0  # every noise input was turned away
     low, high = bootstrap(records, 50)["answer_accuracy"]
     assert 0.0 <= low <= metrics["answer_accuracy"] <= high <= 1.0
+
+
+def test_per_query_scores_average_to_the_mean_and_intervals_hold_it():
+    from eval.metrics import bootstrap_interval, evaluate, per_query
+
+    qrels = {"q1": {"a": 1}, "q2": {"b": 1}, "q3": {"c": 1}, "q4": {"d": 1}, "q5": {"e": 0}}
+    rankings = {"q1": ["a"], "q2": ["x", "b"], "q3": ["x", "y", "z"], "q4": ["x", "y", "d"]}
+    scores = per_query(qrels, rankings, "mrr@10")
+    assert len(scores) == 4  # q5 has no relevant clause and is not scored
+    assert abs(sum(scores) / len(scores) - evaluate(qrels, rankings)["mrr@10"]) < 1e-4
+    low, high = bootstrap_interval(scores, 500)
+    assert 0.0 <= low < sum(scores) / len(scores) < high <= 1.0
+    assert bootstrap_interval([0.5] * 10, 200) == [0.5, 0.5]
