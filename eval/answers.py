@@ -1,8 +1,8 @@
 """Answer-level metrics: what a cadre sees, not only where the right clause ranks.
 
 Usage:
-    python -m eval.answers [--split dev|test] [--set NAME=VALUE …] [--direct NAME=VALUE …]
-                           [--bootstrap 1000] [--records FILE]
+    python -m eval.answers [--split dev|test] [--model NAME] [--set NAME=VALUE …]
+                           [--direct NAME=VALUE …] [--bootstrap 1000] [--records FILE]
 
 Per question of party-gold, ``Index.answer`` is asked as the app asks it, and scored:
 
@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="dev", choices=("dev", "test"),
                         help="Split to score (default: dev).")
     parser.add_argument("--k", type=int, default=5, help="Clauses an answer cites at most (default: 5).")
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help=f"Embedding model name or folder (default: {DEFAULT_MODEL}).")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="Override a search setting, e.g. --set answer_cut=0.8; repeatable.")
     parser.add_argument("--direct", action="append", default=[], metavar="NAME=VALUE",
@@ -131,15 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     except datasets.DatasetUnavailable as exc:
         print(f"skipped: {exc}", file=sys.stderr)
         return 2
-    index = open_dataset_index(data, DEFAULT_MODEL, settings=parse_settings(args.set))
+    index = open_dataset_index(data, args.model, settings=parse_settings(args.set))
     try:
         index.direct_settings = direct_settings(args.direct)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     metrics, records = evaluate_answers(index, data, args.split, k=args.k)
-    out = {"dataset": "party-gold", "split": args.split, "settings": args.set, "direct": args.direct,
-           "metrics": metrics}
+    out = {"dataset": "party-gold", "split": args.split, "model": args.model, "settings": args.set,
+           "direct": args.direct, "metrics": metrics}
     if args.bootstrap:
         out["intervals_95"] = bootstrap(records, args.bootstrap)
     by_category: dict[str, list[dict]] = {}
