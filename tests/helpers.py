@@ -33,8 +33,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_app(proc, port: int, log_path: Path, timeout: float = 300) -> None:
-    """Wait until the app process listens on ``port``; fail with its log if it dies or times out."""
+INDEX_READY = ("Rebuilt:", "Updated:", "Index already up to date")
+
+
+def wait_for_app(proc, port: int, log_path: Path, timeout: float = 300, *, index_ready: bool = True) -> None:
+    """Wait until the app listens on ``port`` and (``index_ready``) its background index build
+    has finished; fail with its log if it dies, the build fails, or it times out."""
     import socket
     import time
 
@@ -43,10 +47,20 @@ def wait_for_app(proc, port: int, log_path: Path, timeout: float = 300) -> None:
         assert proc.poll() is None, log_path.read_text()
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
+                break
         except OSError:
             time.sleep(1)
-    pytest.fail(f"app did not start within {timeout:.0f} s:\n{log_path.read_text()}")
+    else:
+        pytest.fail(f"app did not start within {timeout:.0f} s:\n{log_path.read_text()}")
+    while index_ready and time.time() < deadline:
+        log = log_path.read_text()
+        assert "building the index failed" not in log, log
+        if any(line.startswith(INDEX_READY) for line in log.splitlines()):
+            return
+        assert proc.poll() is None, log
+        time.sleep(0.5)
+    if index_ready:
+        pytest.fail(f"the app's index was not ready within {timeout:.0f} s:\n{log_path.read_text()}")
 
 # Two small documents beside the founding one: a 2018 council resolution and a 2020 plan.
 HDND_2018 = """HỘI ĐỒNG NHÂN DÂN

@@ -95,3 +95,25 @@ def test_a_zip_bomb_upload_is_refused_and_not_kept(tmp_path):
     stored, rejected = lib.add_files([(bomb, "bomb.docx")])
     assert stored == [] and "zip bomb" in rejected[0]
     assert list(lib.data.uploads.iterdir()) == [] and list(lib.index.doc_keys) == [FOUNDING.name]
+
+
+def test_before_the_first_index_every_view_says_it_is_being_built(tmp_path):
+    import gradio as gr
+
+    from rag.app.datadir import DataDir
+    from rag.app.handlers import Handlers
+    from rag.app.library import Access, Library
+    from rag.app.server import Exports
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    lib = Library(empty, DataDir.open(tmp_path / "data"), embedder=KeywordEncoder(), background=True)
+    assert not lib.wait_ready(timeout=60)
+    h = Handlers(lib, Access(), Exports(tmp_path / "exports"))
+    history, _, cited, kept = h.chat_turn("nhiệm vụ chống khai thác IUU", [])
+    assert history == [] and cited == [] and kept == "nhiệm vụ chống khai thác IUU"  # asked again later
+    status = h.run_search("IUU", None, None, "", "", "hybrid", False)[-1]
+    assert status.startswith("Chỉ mục chưa sẵn sàng") and "Không lập được chỉ mục" in status
+    with pytest.raises(gr.Error):
+        h.api_ask("nhiệm vụ chống khai thác IUU")
+    assert h.current("")[1] == []  # the documents table is empty, not an error

@@ -108,3 +108,44 @@ def test_chat_citation_viewer_upload_and_search(app_server, browser, tmp_path):
     assert "is not in the list of choices" not in fresh.content()
     fresh.screenshot(path=str(ARTIFACTS / "browser-4-new-session.png"), full_page=True)
     fresh.close()
+
+
+def test_the_page_is_served_while_the_first_index_is_built(browser, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from helpers import FOUNDING, ROOT, free_port, wait_for_app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = FOUNDING.read_text(encoding="utf-8")
+    for n in range(30):  # ~900 clauses: a first build of tens of seconds on 2 cores
+        (corpus / f"ban-{n:02d}-{FOUNDING.name}").write_text(f"{text}\n\nBản sao số {n}.\n", encoding="utf-8")
+    port, log_path = free_port(), tmp_path / "app.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app_gradio.py"), "--port", str(port),
+                                 "--corpus", str(corpus), "--data-dir", str(tmp_path / "data")],
+                                cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            started = time.monotonic()
+            wait_for_app(proc, port, log_path, index_ready=False)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"http://127.0.0.1:{port}/")
+            banner = page.locator("#index-status")
+            banner.wait_for(timeout=30_000)
+            assert "Đang lập chỉ mục lần đầu" in banner.inner_text()
+            page.screenshot(path=str(ARTIFACTS / "browser-5-first-build.png"), full_page=True)
+            page.locator("#question textarea").fill("nhiệm vụ chống khai thác IUU")
+            page.locator("#ask-button").click()
+            page.get_by_text("Chỉ mục chưa sẵn sàng").first.wait_for(timeout=30_000)
+            # The banner goes when the build is done, and the same question is answered.
+            banner.wait_for(state="hidden", timeout=300_000)
+            built = time.monotonic() - started
+            page.locator("#ask-button").click()
+            page.locator("#citations .cite-card").first.wait_for(timeout=60_000)
+            assert "II.2.6" in page.locator("#citations .cite-label").first.inner_text()
+            assert built > 5  # the page was there before the index was
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

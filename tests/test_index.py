@@ -311,3 +311,21 @@ def test_eval_set_parses_stage_lists():
     from eval.run import parse_settings
 
     assert parse_settings(["stages=dense, lexical,fuse"]).stages == ("dense", "lexical", "fuse")
+
+
+def test_a_build_reports_its_progress_in_order(corpus, tmp_path, monkeypatch):
+    import rag.index.build as build
+
+    monkeypatch.setattr(build, "EMBED_BATCH", 16)  # several embedding steps on a small corpus
+    steps = []
+    report = build_index(corpus, tmp_path / "index", embedder=KeywordEncoder(), on_progress=steps.append)
+    stages = [s.stage for s in steps]
+    assert stages[0] == "reading" and stages[-2:] == ["writing", "done"]
+    assert stages.index("embedding") > max(i for i, s in enumerate(stages) if s == "reading")
+    embedding = [s for s in steps if s.stage == "embedding"]
+    assert embedding[-1].done == embedding[-1].total == report.chunks > 16
+    assert [s.done for s in embedding] == sorted(s.done for s in embedding)
+    assert embedding[1].eta_seconds is not None and embedding[0].eta_seconds is None
+    steps.clear()
+    build_index(corpus, tmp_path / "index", embedder=KeywordEncoder(), on_progress=steps.append)
+    assert "embedding" not in [s.stage for s in steps] and steps[-1].stage == "done"  # nothing changed

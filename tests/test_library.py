@@ -104,3 +104,41 @@ def test_login_pairs_and_admins_from_the_environment(monkeypatch):
     assert auth_pairs() == [("an", "mật:khẩu"), ("binh", "pw2")]
     monkeypatch.setenv("RAG_ADMINS", "an, ")
     assert admin_names() == frozenset({"an"})
+
+
+def _corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FOUNDING, corpus / FOUNDING.name)
+    (corpus / "kh.txt").write_text(KH, encoding="utf-8")
+    return corpus
+
+
+def test_a_background_first_build_serves_at_once_and_reports_progress(tmp_path):
+    seen = []
+    slow = KeywordEncoder(delay=0.01)
+    lib = Library(_corpus(tmp_path), DataDir.open(tmp_path / "data"), embedder=slow, background=True)
+    while lib.index is None and lib._builder.is_alive():  # watch the build as the page's timer would
+        status = lib.status()
+        if status and (not seen or seen[-1] != status):
+            seen.append(status)
+    assert lib.wait_ready(timeout=120)
+    assert lib.status() == "" and lib.build_error == ""
+    assert {"ducpho-thiuy-ket-luan-hoi-nghi-18-2024-10-11.txt", "kh.txt"} <= set(lib.document_ids())
+    assert seen and all(s.startswith(("Đang lập chỉ mục lần đầu", "Đang chuẩn bị")) for s in seen)
+    assert any("mã hóa điều khoản" in s for s in seen)
+    # A restart serves the index already on disk while it is brought up to date.
+    again = Library(tmp_path / "corpus", DataDir.open(tmp_path / "data"), embedder=KeywordEncoder(),
+                    background=True)
+    assert again.index is not None and again.index.search("trồng rừng phòng hộ", k=1)
+    assert again.wait_ready(timeout=60)
+
+
+def test_a_failed_first_build_is_said_in_the_status(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    lib = Library(empty, DataDir.open(tmp_path / "data"), embedder=KeywordEncoder(), background=True)
+    assert not lib.wait_ready(timeout=60)
+    assert lib.status().startswith("Không lập được chỉ mục") and "nothing to index" in lib.status()
+    assert lib.document_ids() == [] and lib.documents_table() == []
+    assert "đang được lập" in lib.viewer(None)

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..answer.render import document_html
+from ..errors import RagError
 from ..index.build import build_index
 from ..index.integrity import sha256_file
+from ..index.report import BuildProgress
 from ..ingest.corpus import Corpus
 from ..limits import DEFAULT_LIMITS, Limits
 from ..search.loading import load_index
@@ -57,11 +59,16 @@ class Access:
 
 
 class Library:
-    """The corpus, its live index and the one writer that updates both (searches never wait)."""
+    """The corpus, its live index and the one writer that updates both (searches never wait).
+
+    With ``background``, the index is built or updated in a thread: the page is served at
+    once, on the index already on disk if there is one (else :attr:`index` is ``None``
+    until the first build is done), and :meth:`status` says how far the build is.
+    """
 
     def __init__(self, corpus: Path, data: DataDir, *, index_dir: Path | None = None,
                  model: str = DEFAULT_MODEL, max_upload: int = DEFAULT_MAX_BYTES, embedder=None,
-                 limits: Limits = DEFAULT_LIMITS) -> None:
+                 limits: Limits = DEFAULT_LIMITS, background: bool = False) -> None:
         self.data = data
         self.corpus = Corpus.of(corpus, {UPLOAD_PREFIX: data.uploads})
         self.index_dir = Path(index_dir) if index_dir else data.index
@@ -73,15 +80,61 @@ class Library:
 
             self.embedder = Embedder(model)
         self._writer = threading.Lock()
-        self.index: Index = self._update(progress=True)
+        self.progress: BuildProgress | None = None  # of the build running now
+        self.build_error = ""
+        if not background:
+            self.index: Index | None = self._update(progress=True)
+            return
+        self.index = self._existing()
+        self._builder = threading.Thread(target=self._first_update, name="index-build", daemon=True)
+        self._builder.start()
+
+    def _existing(self) -> Index | None:
+        """The index on disk, if one can be searched with this model (it is updated next)."""
+        try:
+            return load_index(self.index_dir, embedder=self.embedder)
+        except (RagError, OSError, ValueError) as exc:
+            log.info("no usable index yet in %s (%s); building it", self.index_dir, exc)
+            return None
+
+    def _first_update(self) -> None:
+        with self._writer:
+            try:
+                self.index = self._update()
+            except (RagError, OSError, ValueError, RuntimeError) as exc:
+                self.build_error = str(exc)
+                log.error("building the index failed: %s", exc)
 
     def _update(self, progress: bool = False) -> Index:
-        report = build_index(self.corpus, self.index_dir, embedder=self.embedder, progress=progress,
-                             lock_timeout=600, limits=self.limits)
+        def seen(step: BuildProgress) -> None:
+            self.progress = step
+
+        try:
+            report = build_index(self.corpus, self.index_dir, embedder=self.embedder, progress=progress,
+                                 lock_timeout=600, limits=self.limits, on_progress=seen)
+        finally:
+            self.progress = None
         log.info("%s", report.summary())
         self.last_report = report
         # Swapped in only when complete: searches meanwhile use the previous index object.
         return load_index(self.index_dir, embedder=self.embedder)
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait for a background first build (if any); True when an index can be searched."""
+        builder = getattr(self, "_builder", None)
+        if builder is not None:
+            builder.join(timeout)
+        return self.index is not None
+
+    def status(self) -> str:
+        """What the index is doing, in Vietnamese ("" when it is ready and idle)."""
+        if self.build_error and self.index is None:
+            return f"Không lập được chỉ mục ({self.build_error.rstrip('.')}); hãy báo quản trị viên."
+        step = self.progress
+        if step is None:
+            return "" if self.index is not None else "Đang chuẩn bị lập chỉ mục…"
+        prefix = "Đang cập nhật chỉ mục" if self.index is not None else "Đang lập chỉ mục lần đầu"
+        return f"{prefix}: {describe_progress(step)}."
 
     def _known(self) -> dict[str, str]:
         return {sha256_file(f.path): f.doc_id for f in self.corpus.scan().files}
@@ -140,18 +193,38 @@ class Library:
         return doc_id
 
     def document_ids(self, uploaded_only: bool = False) -> list[str]:
-        """Ids of the indexed documents (only the uploaded ones when asked)."""
-        ids = [d.id for d in self.index.documents]
+        """Ids of the indexed documents (only the uploaded ones when asked; none before the first build)."""
+        ids = [d.id for d in self.index.documents] if self.index is not None else []
         return [i for i in ids if i.startswith(UPLOAD_PREFIX + "/")] if uploaded_only else ids
 
     def documents_table(self) -> list[list]:
         """One row per indexed document."""
+        if self.index is None:
+            return []
         return [[d.id, d.doc_type or "", d.number or "", d.date or "", d.issuer or "", d.title or "",
                  d.clause_count] for d in self.index.documents]
 
     def viewer(self, doc_id: str | None, selected: str | None = None) -> str:
         """HTML of a document with the selected clause highlighted."""
+        if self.index is None:
+            return "<p>Chỉ mục đang được lập; văn bản sẽ hiện khi xong.</p>"
         doc = self.index.backend.document(doc_id or "")
         if doc is None:
             return "<p>Chọn một văn bản để xem.</p>"
         return document_html(doc, self.index.backend.chunks_of(doc.id), selected)
+
+
+_STAGES = {"reading": "đọc văn bản", "embedding": "mã hóa điều khoản", "writing": "ghi chỉ mục",
+           "done": "xong"}
+
+
+def describe_progress(step: BuildProgress) -> str:
+    """``đọc văn bản 3/7, còn khoảng 20 giây`` — a build step for a cadre."""
+    text = _STAGES.get(step.stage, step.stage)
+    if step.total:
+        text += f" {step.done:,}/{step.total:,}".replace(",", ".")
+    eta = step.eta_seconds
+    if eta is not None:
+        text += f", còn khoảng {round(eta)} giây" if eta < 90 else f", còn khoảng {round(eta / 60)} phút"
+    return text
+

@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse flags, build or update the index and serve the app on localhost."""
+    """Parse flags and serve the app on localhost while the index is built or updated."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
@@ -161,7 +161,9 @@ def main(argv: list[str] | None = None) -> None:
     max_upload = int(args.max_upload_mb * MB)
     # Uploads are held to max_upload when stored; the corpus, uploads included, to the same
     # per-document limits as `rag index` (rag.limits).
-    lib = Library(args.corpus, data, index_dir=args.index, model=args.model, max_upload=max_upload)
+    # The page is served at once; the index is built or brought up to date in the background.
+    lib = Library(args.corpus, data, index_dir=args.index, model=args.model, max_upload=max_upload,
+                  background=True)
     auth = auth_pairs()
     access = Access(login=auth is not None, admins=admin_names(), allow_upload=args.allow_upload)
     from starlette.middleware import Middleware

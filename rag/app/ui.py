@@ -8,28 +8,13 @@ gradio is imported only in this package; import this module only after
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import gradio as gr
 
-from ..answer.compose import Answer
 from ..answer.render import CSS as RENDER_CSS
-from ..answer.render import (
-    HIT_COLUMNS,
-    answer_markdown,
-    citation_card,
-    hit_record,
-    hit_rows,
-    hits_by_year,
-    hits_csv,
-    md_text,
-)
-from ..limits import QuestionTooLongError
+from ..answer.render import HIT_COLUMNS
 from ..vocab import MODES
+from .handlers import Handlers
 from .library import Access, Library
-from .params import search_params
-from .uploads import UploadRejected
 
 EXAMPLES = [
     "Which tasks concern IUU fishing?",
@@ -39,123 +24,13 @@ EXAMPLES = [
 ]
 DOC_COLUMNS = ["tệp", "loại", "số", "ngày", "cơ quan", "tiêu đề", "điều khoản"]
 CSS = RENDER_CSS
+STATUS_SECONDS = 2.0  # how often the page asks how far the index build is
 
 
 def theme():
     """Gradio's default theme on system fonts (the stock one fetches a web font at every page load)."""
     return gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
                              font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"])
-NO_RIGHTS = "**Không có quyền:** chỉ quản trị viên được tải lên, xóa hoặc khôi phục văn bản."
-
-
-def _user(request) -> str | None:
-    return getattr(request, "username", None) if request is not None else None
-
-
-class Handlers:
-    """What the page and the API do, bound to one library (gradio components only as return values)."""
-
-    def __init__(self, lib: Library, access: Access, exports) -> None:
-        self.lib, self.access, self.exports = lib, access, exports
-
-    def api_ask(self, question: str) -> tuple[str, str]:
-        """Answer a question: (answer as Markdown, JSON of the answer with every citation)."""
-        if not isinstance(question, str) or not question.strip():
-            raise gr.Error("Câu hỏi trống / the question is empty.")
-        try:
-            answer = self.lib.index.answer(question)
-        except QuestionTooLongError as exc:
-            raise gr.Error(str(exc)) from None
-        return answer_markdown(answer), json.dumps(answer.to_dict(), ensure_ascii=False)
-
-    def api_search(self, query: str, year_from: int | None = None, year_to: int | None = None,
-                   doc_type: str | None = None, issuer: str | None = None, mode: str = "hybrid",
-                   k: int = 10) -> str:
-        """Search clauses: JSON list of hits (rank, score, path, text, document metadata); k ≤ 100."""
-        try:
-            params = search_params(query, year_from, year_to, doc_type, issuer, mode, k)
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from None
-        hits = self.lib.index.search(params.pop("query"), **params)
-        return json.dumps([hit_record(h) for h in hits], ensure_ascii=False)
-
-    def current(self, message: str = "", request: gr.Request | None = None):
-        """The document lists and controls as the corpus is now (every load and after every change)."""
-        lib = self.lib
-        ids, uploaded, trash = lib.document_ids(), lib.document_ids(uploaded_only=True), lib.trash()
-        # The viewer's choice is kept (a click on a citation may have just set it).
-        return (message, lib.documents_table(), gr.Dropdown(choices=ids),
-                gr.Dropdown(choices=uploaded, value=None), gr.Dropdown(choices=trash, value=None),
-                gr.Dropdown(choices=[""] + lib.index.doc_types()),
-                gr.Dropdown(choices=[""] + lib.index.issuers()),
-                gr.Group(visible=self.access.can_manage(_user(request))), False)
-
-    def chat_turn(self, text: str, history: list):
-        """One question in the chat: the answer message, its citation cards and their ids."""
-        text = (text or "").strip()
-        previous = next((m["content"] for m in reversed(history or []) if m.get("role") == "user"), None)
-        try:
-            answer: Answer = self.lib.index.answer(text, previous=previous)
-        except QuestionTooLongError as exc:
-            gr.Warning(str(exc))
-            return history, gr.Dataset(samples=[]), [], text
-        history = [*history, {"role": "user", "content": text or "…"},
-                   {"role": "assistant", "content": answer_markdown(answer)}]
-        samples = [[citation_card(c)] for c in answer.citations]
-        return history, gr.Dataset(samples=samples), [(c.doc_id, c.clause_id) for c in answer.citations], ""
-
-    def open_citation(self, index: int, ids: list):
-        """A clicked card opens its document in the viewer at that clause."""
-        doc_id, clause_id = ids[index]
-        return (gr.Tabs(selected="docs"), gr.Dropdown(choices=self.lib.document_ids(), value=doc_id),
-                self.lib.viewer(doc_id, clause_id))
-
-    def run_search(self, text, y1, y2, dtype, iss, m, group):
-        """The search tab: table rows, the by-year view, the CSV export and a status line."""
-        try:
-            # An empty number box sends 0: no year filter.
-            params = search_params(text or "", y1 or None, y2 or None, dtype, iss, m, 50)
-        except ValueError as exc:
-            return [], gr.Markdown(visible=False), None, f"**Lỗi:** {exc}"
-        hits = self.lib.index.search(params.pop("query"), **params)
-        path = self.exports.write("ket-qua-tra-cuu.csv", hits_csv(hits)) if hits else None
-        return (hit_rows(hits), gr.Markdown(hits_by_year(hits), visible=bool(group)),
-                str(path) if path else None, f"{len(hits)} kết quả")
-
-    def managed(self, request, action, *args):
-        """Run a corpus change for an administrator; anyone else, or a refusal, gets a message."""
-        user = _user(request)
-        if not self.access.can_manage(user):
-            return self.current(NO_RIGHTS, request)
-        try:
-            message = action(user, *args)
-        except UploadRejected as exc:
-            message = f"**Từ chối:** {md_text(str(exc))}"
-        return self.current(message, request)
-
-    def add_uploads(self, user, files, progress):
-        """Store and index uploaded files; a line per stored or refused file."""
-        if not files:
-            return "Chưa chọn tệp nào."
-        progress(0.1, desc="Đang đọc và lập chỉ mục…")
-        stored, rejected = self.lib.add_files([(Path(f), Path(f).name) for f in files], user=user)
-        return "\n\n".join([f"**Đã thêm:** `{s}`" for s in stored]
-                           + [f"**Từ chối:** {md_text(r)}" for r in rejected])
-
-    def delete_doc(self, user, doc_id, sure):
-        """Move an upload to the trash once confirmed."""
-        if not doc_id or not sure:
-            return "Chọn văn bản và đánh dấu xác nhận trước khi xóa."
-        entry = self.lib.delete(doc_id, user=user)
-        return f"Đã chuyển `{doc_id}` vào thùng rác (`{entry}`); có thể khôi phục."
-
-    def restore_doc(self, user, entry):
-        """Bring a trash entry back."""
-        if not entry:
-            return "Chọn một mục trong thùng rác."
-        return f"Đã khôi phục `{self.lib.restore(entry, user=user)}`."
-
-
 def _chat_tab() -> dict:
     with gr.Tab("Hỏi đáp", id="chat"):
         chatbot = gr.Chatbot(label="Hỏi đáp", elem_id="chatbot", height=380,
@@ -265,6 +140,27 @@ def _wire_docs(app, h: Handlers, c: dict) -> None:
     c["docs_tab"].select(on_load, None, refresh, api_visibility="private")
 
 
+def _wire_status(app, h: Handlers, c: dict, banner) -> None:
+    """While the index is built or updated, a banner says how far; when done, the lists refresh."""
+    timer = gr.Timer(STATUS_SECONDS, active=bool(h.lib.status()))
+    shown = gr.State(h.lib.status())
+    refresh = [c[n] for n in ("upload_status", "docs_table", "doc_select", "delete_select", "trash_select",
+                              "doc_type", "issuer", "manage", "delete_confirm")]
+
+    def tick(before: str, request: gr.Request):
+        now = h.lib.status()
+        if now == before:
+            return (gr.skip(),) * (3 + len(refresh))
+        lists = h.current("", request) if not now else (gr.skip(),) * len(refresh)
+        return (gr.Markdown(now, visible=bool(now)), now, gr.Timer(active=bool(now)), *lists)
+
+    timer.tick(tick, shown, [banner, shown, timer, *refresh], api_visibility="private")
+    # A page opened while a build runs starts its own timer.
+    app.load(lambda: (gr.Markdown(h.lib.status(), visible=bool(h.lib.status())), h.lib.status(),
+                      gr.Timer(active=bool(h.lib.status()))),
+             None, [banner, shown, timer], api_visibility="private")
+
+
 def build_app(lib: Library, access: Access, exports):
     """Create the Gradio Blocks app.
 
@@ -278,10 +174,13 @@ def build_app(lib: Library, access: Access, exports):
         gr.Markdown("# Tra cứu văn bản Đảng\nHỏi bằng tiếng Việt (có hoặc không dấu) hoặc tiếng Anh; "
                     "câu trả lời trích nguyên văn điều khoản, kèm số hiệu, ngày, cơ quan ban hành và mục. "
                     "Chạy ngoại tuyến (offline).")
+        status = lib.status()
+        banner = gr.Markdown(status, visible=bool(status), elem_id="index-status")
         with gr.Tabs(selected="chat") as tabs:
             components = {**_chat_tab(), **_search_tab(), **_docs_tab(lib)}
         _wire_chat(h, components, tabs)
         _wire_docs(app, h, components)
+        _wire_status(app, h, components, banner)
 
         def ask(question: str) -> tuple[str, str]:
             """Answer a question: (answer as Markdown, JSON of the answer with every citation)."""

@@ -15,16 +15,14 @@ anything from it; a damaged live version is rebuilt from the corpus instead.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
+
+import numpy as np
 
 from ..ingest.chunking import CHUNKER_VERSION
 from ..ingest.corpus import Corpus
-from ..ingest.documents import try_read, with_progress
 from ..limits import DEFAULT_LIMITS, Limits
 from ..records import Document
 from ..vocab import DEFAULT_MAX_CHARS
@@ -34,9 +32,12 @@ from .backend import NewDocument, check_backend
 from .embedded_writer import EmbeddedWriter
 from .integrity import IndexCorruptError
 from .lexical import DEFAULT_PARAMS
-from .report import BuildReport
+from .plan import Plan, collect_documents, collect_files
+from .report import BuildProgress, BuildReport
 from .rows import DocRow, Meta
 
+# Clauses per encoder call: progress is reported between calls (a few seconds each on 2 cores).
+EMBED_BATCH = 256
 DEFAULT_CONTEXT = "title+headings"
 CONTEXTS = ("none", "headings", "title+headings")
 
@@ -49,32 +50,9 @@ def context_text(headings, text: str, title: str | None, context: str) -> str:
     return " › ".join(trail) + "\n" + text if trail else text
 
 
-def file_hash(path: Path, override: dict | None) -> str:
-    """sha256 of a file's bytes and its metadata override (changing either re-indexes it)."""
-    digest = hashlib.sha256(path.read_bytes())
-    if override:
-        digest.update(json.dumps(override, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    return digest.hexdigest()
-
-
-def document_hash(doc: Document) -> str:
-    """sha256 of an in-memory document's text, metadata and clauses."""
-    data = json.dumps(doc.to_dict(with_clauses=True, with_text=True), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
 def _settings(max_chars: int, context: str, lexical: dict) -> dict:
     return {"chunker": {"version": CHUNKER_VERSION, "max_chars": max_chars, "context": context},
             "lexical": {"scheme": lexical["scheme"]}}
-
-
-@dataclass
-class _Plan:
-    """What the new version holds: documents in order, which to (re-)embed, per-document file info."""
-
-    order: list[str] = field(default_factory=list)
-    pending: list[tuple[Document, str]] = field(default_factory=list)  # (document, its hash)
-    files: dict[str, dict] = field(default_factory=dict)  # doc id -> sha256, bytes, chunks
 
 
 def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "index", *,
@@ -83,7 +61,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
                 rebuild: bool = False, faiss_kind: str = "auto", max_chars: int = DEFAULT_MAX_CHARS,
                 limits: Limits = DEFAULT_LIMITS, context: str = DEFAULT_CONTEXT,
                 lexical_params: dict | None = None, sentence_pooling: str = "apart",
-                progress: bool = False, lock_timeout: float = 0.0) -> BuildReport:
+                progress: bool = False, on_progress: Callable[[BuildProgress], None] | None = None,
+                lock_timeout: float = 0.0) -> BuildReport:
     """Build the index of ``corpus`` (or of in-memory ``documents``) in ``index``, or update it.
 
     Args:
@@ -109,6 +88,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         sentence_pooling: How the sentence vectors of the direct answer are made
             (:data:`rag.vocab.SENTENCE_POOLINGS`, :mod:`rag.index.sentences`).
         progress: Show progress bars on stderr.
+        on_progress: Called with a :class:`~rag.index.report.BuildProgress` as files are
+            read and clauses embedded, before writing, and when done (for a progress display).
         lock_timeout: Seconds to wait for another build holding the lock.
 
     Returns:
@@ -145,21 +126,26 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         writer, base_meta = _open_writer(root, base, report, faiss_kind, lexical_params, progress)
         report.full_rebuild = base_meta is None
         old = writer.document_hashes()
-        plan = _collect_files(corpus, old, base_meta, report, limits=limits, max_chars=max_chars,
-                              progress=progress) if corpus is not None else \
-            _collect_documents(documents, old, base_meta, report)
+        plan = collect_files(corpus, old, base_meta, report, limits=limits, max_chars=max_chars,
+                             progress=progress, on_progress=on_progress) if corpus is not None else \
+            collect_documents(documents, old, base_meta, report)
         if not plan.order:
             raise ValueError(f"no clauses could be read from {corpus.root if corpus else 'the documents'}; "
                              "nothing to index")
         if report.changed_anything:
             start = time.perf_counter()
-            writer.add_documents(_embed(plan.pending, embedder, context, sentence_pooling, progress, report))
+            notify = on_progress or (lambda _: None)
+            writer.add_documents(_embed(plan.pending, embedder, context, sentence_pooling, progress, report,
+                                        notify))
+            notify(BuildProgress("writing"))
             writer.delete_documents(set(old) - set(plan.order))
             report.embed_seconds = time.perf_counter() - start
             meta = _meta(embedder, settings, corpus, plan, report, started)
             report.version = writer.persist(meta, plan.order)
         else:
             report.version = live
+    if on_progress is not None:
+        on_progress(BuildProgress("done"))
     report.documents = len(plan.order)
     report.chunks = sum(f["chunks"] for f in plan.files.values())
     report.seconds = time.perf_counter() - started
@@ -201,74 +187,31 @@ def _open_writer(root: Path, base: Path | None, report: BuildReport, faiss_kind:
     return EmbeddedWriter(root, **kwargs), None
 
 
-def _keep(plan: _Plan, report: BuildReport, doc_id: str, base_meta: Meta) -> None:
-    report.unchanged.append(doc_id)
-    plan.order.append(doc_id)
-    plan.files[doc_id] = base_meta.files[doc_id]
-
-
-def _take(plan: _Plan, doc: Document, digest: str, size: int) -> None:
-    plan.order.append(doc.id)
-    plan.pending.append((doc, digest))
-    plan.files[doc.id] = {"sha256": digest, "bytes": size, "chunks": len(doc.clauses)}
-
-
-def _collect_files(corpus: Corpus, old: dict[str, str], base_meta: Meta | None, report: BuildReport, *,
-                   limits: Limits, max_chars: int, progress: bool) -> _Plan:
-    """Walk the corpus: keep unchanged files, read the others."""
-    plan, rejections, scan = _Plan(), [], corpus.scan()
-    start = time.perf_counter()
-    report.rejected.extend((r.source, r.reason) for r in scan.rejections)
-    for item in with_progress(scan.files, progress):
-        digest = file_hash(item.path, scan.overrides.get(item.doc_id))
-        if base_meta is not None and old.get(item.doc_id) == digest and item.doc_id in base_meta.files:
-            _keep(plan, report, item.doc_id, base_meta)
-            continue
-        (report.changed if item.doc_id in old else report.added).append(item.doc_id)
-        doc = try_read(item, rejections, limits=limits, max_chars=max_chars,
-                       overrides=scan.overrides.get(item.doc_id))
-        if doc is None:
-            report.rejected.append((rejections[-1].source, rejections[-1].reason))
-            continue
-        report.chars_read += len(doc.text)
-        _take(plan, doc, digest, item.path.stat().st_size)
-    # A previously indexed file that now fails to read is dropped, and said so.
-    report.deleted = sorted(set(old) - set(plan.files) - {r for r, _ in report.rejected})
-    report.read_seconds = time.perf_counter() - start
-    return plan
-
-
-def _collect_documents(documents: Iterable[Document], old: dict[str, str], base_meta: Meta | None,
-                       report: BuildReport) -> _Plan:
-    """Keep unchanged in-memory documents, take the others (a later duplicate id replaces an earlier one)."""
-    plan = _Plan()
-    start = time.perf_counter()
-    latest = {doc.id: doc for doc in documents}
-    for doc in latest.values():
-        digest = document_hash(doc)
-        if base_meta is not None and old.get(doc.id) == digest and doc.id in base_meta.files:
-            _keep(plan, report, doc.id, base_meta)
-            continue
-        if not doc.clauses:
-            report.rejected.append((doc.id, "no clauses"))
-            continue
-        (report.changed if doc.id in old else report.added).append(doc.id)
-        report.chars_read += len(doc.text)
-        _take(plan, doc, digest, len(doc.text.encode("utf-8")))
-    report.deleted = sorted(set(old) - set(plan.files))
-    report.read_seconds = time.perf_counter() - start
-    return plan
-
-
 def _embed(pending: list[tuple[Document, str]], embedder, context: str, pooling: str, progress: bool,
-           report: BuildReport) -> list[NewDocument]:
-    """Rows and vectors of the documents to add (one encoder call over all their clauses)."""
+           report: BuildReport, notify: Callable[[BuildProgress], None]) -> list[NewDocument]:
+    """Rows and vectors of the documents to add, embedded in batches that report progress."""
     texts = [context_text(c.headings, c.text, doc.title, context) for doc, _ in pending for c in doc.clauses]
     if not texts:
         return []
     chunk_texts = [c.text for doc, _ in pending for c in doc.clauses]
-    vectors, spans, sentence_vectors = sentences.embed(embedder, texts, chunk_texts, pooling=pooling,
-                                                       progress=progress)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), desc="Embedding", unit="clause")
+    started, parts = time.perf_counter(), []
+    for at in range(0, len(texts), EMBED_BATCH):
+        notify(BuildProgress("embedding", at, len(texts), time.perf_counter() - started))
+        parts.append(sentences.embed(embedder, texts[at:at + EMBED_BATCH], chunk_texts[at:at + EMBED_BATCH],
+                                     pooling=pooling))
+        if bar is not None:
+            bar.update(len(parts[-1][0]))
+    if bar is not None:
+        bar.close()
+    notify(BuildProgress("embedding", len(texts), len(texts), time.perf_counter() - started))
+    vectors = np.concatenate([p[0] for p in parts])
+    spans = [s for p in parts for s in p[1]]
+    sentence_vectors = [v for p in parts for v in p[2]]
     report.embedded = len(texts)
     out, at = [], 0
     for doc, digest in pending:
@@ -280,7 +223,7 @@ def _embed(pending: list[tuple[Document, str]], embedder, context: str, pooling:
     return out
 
 
-def _meta(embedder, settings: dict, corpus: Corpus | None, plan: _Plan, report: BuildReport,
+def _meta(embedder, settings: dict, corpus: Corpus | None, plan: Plan, report: BuildReport,
           started: float) -> Meta:
     return Meta(format=fmt.FORMAT_VERSION, model=fmt.model_record(embedder.info),
                 normalization=fmt.NORMALIZATION, settings=settings,

@@ -50,3 +50,30 @@ class BuildReport:
         for source, reason in self.rejected:
             lines.append(f"  rejected {source}: {reason}")
         return "\n".join(lines)
+
+
+STAGES = ("reading", "embedding", "writing", "done")
+
+
+@dataclass(frozen=True)
+class BuildProgress:
+    """Where a running build is, for a progress display (``build_index(on_progress=…)``).
+
+    Attributes:
+        stage: One of :data:`STAGES`.
+        done: Items of this stage finished (files read, clauses embedded).
+        total: Items of this stage in all (0 when it has none, e.g. writing).
+        stage_seconds: Seconds spent in this stage so far.
+    """
+
+    stage: str
+    done: int = 0
+    total: int = 0
+    stage_seconds: float = 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds this stage still needs at its rate so far (``None`` before anything is done)."""
+        if not self.done or not self.total:
+            return None
+        return self.stage_seconds / self.done * (self.total - self.done)
