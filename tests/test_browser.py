@@ -149,3 +149,41 @@ def test_the_page_is_served_while_the_first_index_is_built(browser, tmp_path):
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two CSS ``rgb(…)``/``rgba(…)`` colours (an opaque background)."""
+    def luminance(css: str) -> float:
+        r, g, b = (int(float(x)) for x in css[css.index("(") + 1:css.index(")")].split(",")[:3])
+        linear = [c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4
+                  for c in (r, g, b)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+_COLOURS = """(selector) => { const e = document.querySelector(selector); let b = e, bg;
+  do { bg = getComputedStyle(b).backgroundColor; b = b.parentElement; }
+  while (b && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent'));
+  return [getComputedStyle(e).color, bg]; }"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_cards_and_viewer_are_readable_in_light_and_dark_mode(app_server, browser, scheme):
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(app_server["url"])
+    page.locator("#question textarea").fill("nhiệm vụ chống khai thác IUU")
+    page.locator("#ask-button").click()
+    page.locator("#citations .cite-card").first.wait_for(timeout=120_000)
+    for selector in ("#citations .cite-text", "#citations .cite-label", "#citations mark.hl"):
+        colour, background = page.evaluate(_COLOURS, selector)
+        assert _contrast(colour, background) >= 4.5, (scheme, selector, colour, background)
+    page.locator("#citations .cite-card").first.click()
+    page.locator("#viewer .clause.selected").wait_for(timeout=60_000)
+    for selector in ("#viewer .clause:not(.selected)", "#viewer .clause.selected", "#viewer .clause .path"):
+        colour, background = page.evaluate(_COLOURS, selector)
+        assert _contrast(colour, background) >= 4.5, (scheme, selector, colour, background)
+    page.screenshot(path=str(ARTIFACTS / f"browser-6-{scheme}.png"), full_page=True)
+    context.close()

@@ -13,19 +13,25 @@ from ..records import Hit
 from .compose import Answer, Citation
 from .labels import citation_label, format_date
 
+# Colours come from the theme's variables, so cards and the viewer follow light and dark mode
+# (fixed light backgrounds under the dark theme's light text were unreadable); highlights keep
+# their own dark text on yellow in both.
 CSS = """
-.cite-card {border:1px solid #d0d7de; border-radius:8px; padding:10px 12px; margin:2px 0; text-align:left;
-            background:#fff; color:#1f2328; cursor:pointer}
+.cite-card, .doc-view {background:var(--background-fill-primary); color:var(--body-text-color);
+                       border:1px solid var(--border-color-primary); border-radius:8px}
+.cite-card {padding:10px 12px; margin:2px 0; text-align:left; cursor:pointer}
+.cite-card *, .doc-view * {color:inherit}
 .cite-card .cite-label {font-weight:600; color:#8b0000; margin-bottom:4px}
+.dark .cite-card .cite-label {color:#ffb4a9}
 .cite-card .cite-text {font-size:0.92em; line-height:1.45}
-.cite-card .sent {background:#fff8c5}
-mark.hl {background:#ffd33d; padding:0 1px}
-.doc-view {max-height:640px; overflow-y:auto; padding:8px 14px; border:1px solid #d0d7de; border-radius:8px;
-           background:#fff; color:#1f2328}
+.cite-card .sent, .doc-view .clause.selected {background:#fff3cd; color:#1f2328}
+mark.hl, .cite-card mark.hl, .doc-view mark.hl {background:#ffd33d; color:#1f2328; padding:0 1px}
+.doc-view {max-height:640px; overflow-y:auto; padding:8px 14px}
 .doc-view .clause {padding:3px 6px; margin:2px 0; border-left:3px solid transparent; white-space:pre-wrap}
-.doc-view .clause .path {font-size:0.75em; color:#57606a; margin-right:6px}
-.doc-view .clause.selected {border-left-color:#8b0000; background:#fff3cd}
-.doc-view .plain {white-space:pre-wrap; color:#57606a}
+.doc-view .clause .path {font-size:0.75em; color:var(--body-text-color-subdued); margin-right:6px}
+.doc-view .clause.selected {border-left-color:#8b0000}
+.doc-view .clause.selected .path {color:#57606a}
+.doc-view .plain {white-space:pre-wrap; color:var(--body-text-color-subdued)}
 """
 
 
