@@ -139,3 +139,18 @@ def test_renderings_escape_html_and_mark_matches():
                        headings=(), text="2.6. Nội dung", start=8, end=20)]
     page = document_html(doc, chunks, selected="kl.txt#II.2.6")
     assert "class='clause selected'" in page and "Mở đầu" in page
+
+
+def test_the_document_viewer_reads_like_the_document():
+    text = "Mở đầu\n\nĐã kết nạp 165 đảng viên (*đạt 91,7%*).\n\n2.6. Nội dung R\\&D"
+    doc = DocRow(id="kl.txt", source="kl.txt", format="txt", text=text, sha256="", title="T",
+                 doc_type="Kết luận")
+    first, second = text.index("Đã"), text.index("2.6.")
+    chunks = [ChunkRow(id="kl.txt#I¶1", doc_id="kl.txt", path="I¶1", part=1, kind="paragraph", label="",
+                       headings=(), text=text[first:second].strip(), start=first, end=second - 2),
+              ChunkRow(id="kl.txt#II.2.6", doc_id="kl.txt", path="II.2.6", part=1, kind="item", label="2.6",
+                       headings=(), text=text[second:], start=second, end=len(text))]
+    page = document_html(doc, chunks, selected="kl.txt#II.2.6")
+    assert "(đạt 91,7%)" in page and "R&amp;D" in page  # no Markdown emphasis or escapes
+    assert "¶" not in page.replace("data-clause='kl.txt#I¶1'", "")  # only the anchor keeps the raw path
+    assert "đoạn 1, phần I" in page and "mục II.2.6" in page

@@ -135,6 +135,10 @@ def test_the_page_is_served_while_the_first_index_is_built(browser, tmp_path):
             banner = page.locator("#index-status")
             banner.wait_for(timeout=30_000)
             assert "Đang lập chỉ mục lần đầu" in banner.inner_text()
+            colour, background = page.evaluate(_COLOURS, "#index-status p")
+            assert _contrast(colour, background) >= 4.5, (colour, background)
+            page.wait_for_timeout(2_500)  # a status tick: the banner is never dimmed as "pending"
+            assert page.evaluate(_OPACITY, "#index-status p") > 0.9
             page.screenshot(path=str(ARTIFACTS / "browser-5-first-build.png"), full_page=True)
             page.locator("#question textarea").fill("nhiệm vụ chống khai thác IUU")
             page.locator("#ask-button").click()
@@ -169,6 +173,10 @@ _COLOURS = """(selector) => { const e = document.querySelector(selector); let b 
   return [getComputedStyle(e).color, bg]; }"""
 
 
+_OPACITY = """(selector) => { let e = document.querySelector(selector), o = 1;
+  for (; e; e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity); return o; }"""
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_cards_and_viewer_are_readable_in_light_and_dark_mode(app_server, browser, scheme):
     context = browser.new_context(color_scheme=scheme, viewport={"width": 1366, "height": 768})
@@ -182,8 +190,28 @@ def test_cards_and_viewer_are_readable_in_light_and_dark_mode(app_server, browse
         assert _contrast(colour, background) >= 4.5, (scheme, selector, colour, background)
     page.locator("#citations .cite-card").first.click()
     page.locator("#viewer .clause.selected").wait_for(timeout=60_000)
-    for selector in ("#viewer .clause:not(.selected)", "#viewer .clause.selected", "#viewer .clause .path"):
+    for selector in ("#viewer .clause:not(.selected)", "#viewer .clause.selected", "#viewer .clause .path",
+                     "#viewer .clause.selected .path"):
         colour, background = page.evaluate(_COLOURS, selector)
         assert _contrast(colour, background) >= 4.5, (scheme, selector, colour, background)
     page.screenshot(path=str(ARTIFACTS / f"browser-6-{scheme}.png"), full_page=True)
+    context.close()
+
+
+GRADIO_ENGLISH = ("Drop File Here", "Click to Upload", "Use via API", "Built with Gradio", "Copy message")
+
+
+@pytest.mark.parametrize("locale", ["vi-VN", "en-US"])
+def test_gradio_s_own_strings_are_vietnamese(app_server, browser, locale):
+    context = browser.new_context(locale=locale, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(app_server["url"])
+    page.get_by_role("tab", name="Văn bản").click()
+    page.locator("#upload", has_text="Thả tệp vào đây").wait_for(timeout=60_000)
+    body = page.locator("body").inner_text()
+    assert not [s for s in GRADIO_ENGLISH if s in body], body
+    assert "đang được lập" not in body and "Chọn một văn bản để xem" in body  # the index is ready
+    header = page.locator("#docs-table th", has_text="số").first
+    assert header.bounding_box()["height"] < 60  # one line, not "s / ố"
+    page.screenshot(path=str(ARTIFACTS / f"browser-7-docs-{locale}.png"), full_page=True)
     context.close()

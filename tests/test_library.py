@@ -141,4 +141,4 @@ def test_a_failed_first_build_is_said_in_the_status(tmp_path):
     assert not lib.wait_ready(timeout=60)
     assert lib.status().startswith("Không lập được chỉ mục") and "nothing to index" in lib.status()
     assert lib.document_ids() == [] and lib.documents_table() == []
-    assert "đang được lập" in lib.viewer(None)
+    assert "đang được lập" in lib.viewer(FOUNDING.name) and "Chọn một văn bản" in lib.viewer(None)

@@ -11,7 +11,8 @@ from collections import defaultdict
 from ..index.rows import ChunkRow, DocRow
 from ..records import Hit
 from .compose import Answer, Citation
-from .labels import citation_label, format_date
+from .labels import citation_label, clause_label, format_date
+from .sentences import display_text
 
 # Colours come from the theme's variables, so cards and the viewer follow light and dark mode
 # (fixed light backgrounds under the dark theme's light text were unreadable); highlights keep
@@ -28,10 +29,12 @@ CSS = """
 mark.hl, .cite-card mark.hl, .doc-view mark.hl {background:#ffd33d; color:#1f2328; padding:0 1px}
 .doc-view {max-height:640px; overflow-y:auto; padding:8px 14px}
 .doc-view .clause {padding:3px 6px; margin:2px 0; border-left:3px solid transparent; white-space:pre-wrap}
-.doc-view .clause .path {font-size:0.75em; color:var(--body-text-color-subdued); margin-right:6px}
+.doc-view .clause .path, .doc-view .plain {color:#57606a}
+.dark .doc-view .clause .path, .dark .doc-view .plain {color:#a9b3be}
+.doc-view .clause .path {font-size:0.75em; margin-right:6px}
 .doc-view .clause.selected {border-left-color:#8b0000}
-.doc-view .clause.selected .path {color:#57606a}
-.doc-view .plain {white-space:pre-wrap; color:var(--body-text-color-subdued)}
+.doc-view .clause.selected .path, .dark .doc-view .clause.selected .path {color:#57606a}
+.doc-view .plain {white-space:pre-wrap}
 """
 
 
@@ -150,14 +153,16 @@ def document_html(doc: DocRow, chunks: list[ChunkRow], selected: str | None = No
     for n, chunk in enumerate(sorted(chunks, key=lambda c: c.start)):
         start, end = max(chunk.start, cursor), chunk.end
         if start > cursor and text[cursor:start].strip():
-            out.append(f"<div class='plain'>{html.escape(text[cursor:start].strip())}</div>")
+            out.append(f"<div class='plain'>{html.escape(display_text(text[cursor:start].strip()))}</div>")
         classes = "clause selected" if selected and chunk.clause_id == selected else "clause"
         anchor = html.escape(chunk.clause_id, quote=True)
+        # The path as a reader says it ("đoạn 1, phần I", not "I¶1"); the raw path stays in data-clause.
+        label = clause_label(chunk.path, chunk.label) if chunk.path else ""
         out.append(f"<div class='{classes}' id='clause-{n}' data-clause='{anchor}'>"
-                   f"<span class='path'>{html.escape(chunk.path)}</span>"
-                   f"{html.escape(text[start:end] if end > start else chunk.text)}</div>")
+                   f"<span class='path'>{html.escape(label)}</span>"
+                   f"{html.escape(display_text(text[start:end] if end > start else chunk.text))}</div>")
         cursor = max(cursor, end)
     if text[cursor:].strip():
-        out.append(f"<div class='plain'>{html.escape(text[cursor:].strip())}</div>")
+        out.append(f"<div class='plain'>{html.escape(display_text(text[cursor:].strip()))}</div>")
     out.append("</div>")
     return "".join(out)

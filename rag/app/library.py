@@ -206,9 +206,11 @@ class Library:
 
     def viewer(self, doc_id: str | None, selected: str | None = None) -> str:
         """HTML of a document with the selected clause highlighted."""
+        if not doc_id:
+            return "<p>Chọn một văn bản để xem.</p>"
         if self.index is None:
             return "<p>Chỉ mục đang được lập; văn bản sẽ hiện khi xong.</p>"
-        doc = self.index.backend.document(doc_id or "")
+        doc = self.index.backend.document(doc_id)
         if doc is None:
             return "<p>Chọn một văn bản để xem.</p>"
         return document_html(doc, self.index.backend.chunks_of(doc.id), selected)

@@ -168,11 +168,12 @@ def main(argv: list[str] | None = None) -> None:
     access = Access(login=auth is not None, admins=admin_names(), allow_upload=args.allow_upload)
     from starlette.middleware import Middleware
 
+    from .strings import translator_script
     from .ui import CSS, build_app, theme
 
     app = build_app(lib, access, Exports(private / "exports"))
     log.info("Serving on http://%s:%s (data: %s)", args.host, args.port, data.root)
     app.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=False, auth=auth, css=CSS, theme=theme(),
-        max_file_size=max_upload, quiet=True, footer_links=[], run_history=False,
+        max_file_size=max_upload, quiet=True, footer_links=[], run_history=False, head=translator_script(),
         app_kwargs={"openapi_url": None, "middleware": [Middleware(LoginGuard)]})

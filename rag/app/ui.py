@@ -23,7 +23,11 @@ EXAMPLES = [
     "Chương trình OCOP được chỉ đạo thế nào?",
 ]
 DOC_COLUMNS = ["tệp", "loại", "số", "ngày", "cơ quan", "tiêu đề", "điều khoản"]
-CSS = RENDER_CSS
+# Table headers ("số") never break letter by letter in narrow columns.
+CSS = RENDER_CSS + ("\n#docs-table th, #docs-table th *, #search-results th, #search-results th * "
+                    "{white-space:nowrap}\n"
+                    "#index-status {background:#fff3cd; border-left:4px solid #8b0000; border-radius:6px;"
+                    " padding:6px 12px}\n#index-status, #index-status * {color:#1f2328 !important}\n")
 STATUS_SECONDS = 2.0  # how often the page asks how far the index build is
 
 
@@ -154,11 +158,13 @@ def _wire_status(app, h: Handlers, c: dict, banner) -> None:
         lists = h.current("", request) if not now else (gr.skip(),) * len(refresh)
         return (gr.Markdown(now, visible=bool(now)), now, gr.Timer(active=bool(now)), *lists)
 
-    timer.tick(tick, shown, [banner, shown, timer, *refresh], api_visibility="private")
+    # No progress overlay: the banner would be dimmed every two seconds.
+    timer.tick(tick, shown, [banner, shown, timer, *refresh], api_visibility="private",
+               show_progress="hidden")
     # A page opened while a build runs starts its own timer.
     app.load(lambda: (gr.Markdown(h.lib.status(), visible=bool(h.lib.status())), h.lib.status(),
                       gr.Timer(active=bool(h.lib.status()))),
-             None, [banner, shown, timer], api_visibility="private")
+             None, [banner, shown, timer], api_visibility="private", show_progress="hidden")
 
 
 def build_app(lib: Library, access: Access, exports):
