@@ -2,8 +2,10 @@
 
 The direct answer scores the sentences of the best clauses against the question. Encoding
 them at question time cost ~11 ms a sentence on 2 cores; here they are embedded once, at
-build time, from the clause's own encoder pass where the engine allows it (late chunking,
-:meth:`rag.models.embedding.Embedder.encode_passage_spans`), so a question only reads them.
+build time (:meth:`rag.models.embedding.Embedder.encode_passage_spans`), so a question only
+reads them: each sentence on its own (pooling ``apart``, the default), or pooled from its
+clause's own encoder pass (``late``, no extra encoder time, a little less accurate; see
+eval/EXPERIMENTS.md row 30).
 
 Files of a version folder (:mod:`rag.index.format`)::
 
