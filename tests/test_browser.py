@@ -67,12 +67,18 @@ def test_chat_citation_viewer_upload_and_search(app_server, browser, tmp_path):
     assert text.startswith("Answer:") and "khai thác hải sản bất hợp pháp" in text.split("\n")[0]
     assert "[1]" in text.split("\n")[0]
     page.screenshot(path=str(ARTIFACTS / "browser-1-chat.png"), full_page=True)
-    # Clicking the card opens the document viewer at that clause.
+    # Clicking the card opens the clause in its document beside the chat, with no tab switch.
     card.click()
-    selected = page.locator("#viewer .clause.selected")
+    selected = page.locator("#preview .clause.selected")
     selected.wait_for(timeout=60_000)
     assert selected.get_attribute("data-clause").endswith("#II.2.6")
     assert "chống khai thác hải sản bất hợp pháp" in selected.inner_text()
+    assert page.locator("#chatbot").is_visible() and page.locator("#question textarea").is_visible()
+    page.wait_for_timeout(800)  # the clause is scrolled into the preview's own view
+    assert page.evaluate("""() => {
+        const s = document.querySelector('#preview .clause.selected').getBoundingClientRect();
+        const v = document.querySelector('#preview .doc-view').getBoundingClientRect();
+        return s.top >= v.top - 1 && s.bottom <= v.bottom + 1; }""")
     page.screenshot(path=str(ARTIFACTS / "browser-2-viewer.png"), full_page=True)
     # Upload a .docx, then find one of its sentences through the search tab.
     docx_path = tmp_path / "ke-hoach-chim-yen.docx"
@@ -82,6 +88,7 @@ def test_chat_citation_viewer_upload_and_search(app_server, browser, tmp_path):
     doc.add_paragraph("1. Xây dựng mô hình nuôi chim yến trong nhà tại xã Phổ Thạnh trong năm 2025.")
     doc.add_paragraph("2. Hỗ trợ hội viên nông dân tiếp cận vốn vay ưu đãi.")
     doc.save(docx_path)
+    page.get_by_role("tab", name="Văn bản").click()
     page.locator("#upload input[type=file]").set_input_files(str(docx_path))
     page.locator("#upload-button").click()
     page.locator("#upload-status", has_text="Đã thêm").wait_for(timeout=180_000)
@@ -189,9 +196,9 @@ def test_cards_and_viewer_are_readable_in_light_and_dark_mode(app_server, browse
         colour, background = page.evaluate(_COLOURS, selector)
         assert _contrast(colour, background) >= 4.5, (scheme, selector, colour, background)
     page.locator("#citations .cite-card").first.click()
-    page.locator("#viewer .clause.selected").wait_for(timeout=60_000)
-    for selector in ("#viewer .clause:not(.selected)", "#viewer .clause.selected", "#viewer .clause .path",
-                     "#viewer .clause.selected .path"):
+    page.locator("#preview .clause.selected").wait_for(timeout=60_000)
+    for selector in ("#preview .clause:not(.selected)", "#preview .clause.selected", "#preview .clause .path",
+                     "#preview .clause.selected .path"):
         colour, background = page.evaluate(_COLOURS, selector)
         assert _contrast(colour, background) >= 4.5, (scheme, selector, colour, background)
     page.screenshot(path=str(ARTIFACTS / f"browser-6-{scheme}.png"), full_page=True)
@@ -214,4 +221,21 @@ def test_gradio_s_own_strings_are_vietnamese(app_server, browser, locale):
     header = page.locator("#docs-table th", has_text="số").first
     assert header.bounding_box()["height"] < 60  # one line, not "s / ố"
     page.screenshot(path=str(ARTIFACTS / f"browser-7-docs-{locale}.png"), full_page=True)
+    context.close()
+
+
+def test_a_phone_sees_answer_sources_and_preview_without_sideways_scrolling(app_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(app_server["url"])
+    page.locator("#question textarea").fill("nhiệm vụ chống khai thác IUU")
+    page.locator("#ask-button").click()
+    card = page.locator("#citations .cite-card").first
+    card.wait_for(timeout=120_000)
+    card.click()
+    page.locator("#preview .clause.selected").wait_for(timeout=60_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    chat, cards = page.locator("#chatbot").bounding_box(), page.locator("#citations").bounding_box()
+    assert cards["y"] > chat["y"] and cards["width"] <= 390  # sources under the chat, full width
+    page.screenshot(path=str(ARTIFACTS / "browser-8-phone.png"), full_page=True)
     context.close()

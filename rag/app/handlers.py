@@ -96,11 +96,10 @@ class Handlers:
         samples = [[citation_card(c)] for c in answer.citations]
         return history, gr.Dataset(samples=samples), [(c.doc_id, c.clause_id) for c in answer.citations], ""
 
-    def open_citation(self, index: int, ids: list):
-        """A clicked card opens its document in the viewer at that clause."""
+    def open_citation(self, index: int, ids: list) -> str:
+        """A clicked card: its document beside the chat, the clause highlighted."""
         doc_id, clause_id = ids[index]
-        return (gr.Tabs(selected="docs"), gr.Dropdown(choices=self.lib.document_ids(), value=doc_id),
-                self.lib.viewer(doc_id, clause_id))
+        return self.lib.viewer(doc_id, clause_id)
 
     def run_search(self, text, y1, y2, dtype, iss, m, group):
         """The search tab: table rows, the by-year view, the CSV export and a status line."""

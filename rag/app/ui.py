@@ -28,6 +28,7 @@ CSS = RENDER_CSS + ("\n#docs-table th, #docs-table th *, #search-results th, #se
                     "{white-space:nowrap}\n"
                     "#index-status {background:#fff3cd; border-left:4px solid #8b0000; border-radius:6px;"
                     " padding:6px 12px}\n#index-status, #index-status * {color:#1f2328 !important}\n")
+PREVIEW_HINT = "<p>Bấm vào một trích dẫn để xem điều khoản đó trong văn bản, ngay tại đây.</p>"
 STATUS_SECONDS = 2.0  # how often the page asks how far the index build is
 
 
@@ -37,20 +38,25 @@ def theme():
                              font_mono=["ui-monospace", "DejaVu Sans Mono", "monospace"])
 def _chat_tab() -> dict:
     with gr.Tab("Hỏi đáp", id="chat"):
-        chatbot = gr.Chatbot(label="Hỏi đáp", elem_id="chatbot", height=380,
-                             placeholder="**Ví dụ:** Which tasks concern IUU fishing? · "
-                                         "nhiệm vụ chống khai thác IUU")
-        with gr.Row():
-            question = gr.Textbox(label="Câu hỏi / Question", elem_id="question", scale=8,
-                                  placeholder="Ví dụ: Which tasks concern IUU fishing?")
-            ask_button = gr.Button("Hỏi", variant="primary", elem_id="ask-button", scale=1)
-        gr.Examples(EXAMPLES, inputs=question, label="Câu hỏi mẫu")
-        cards = gr.Dataset(components=[gr.HTML(visible=False)], samples=[], type="index",
-                           label="Trích dẫn — bấm vào một thẻ để mở văn bản tại điều khoản đó",
-                           elem_id="citations", samples_per_page=10)
+        # The answer on the left, its sources on the right (one column under the other on a phone).
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=340):
+                chatbot = gr.Chatbot(label="Hỏi đáp", elem_id="chatbot", height=520,
+                                     placeholder="**Ví dụ:** Which tasks concern IUU fishing? · "
+                                                 "nhiệm vụ chống khai thác IUU")
+                with gr.Row():
+                    question = gr.Textbox(label="Câu hỏi / Question", elem_id="question", scale=8,
+                                          placeholder="Ví dụ: Which tasks concern IUU fishing?")
+                    ask_button = gr.Button("Hỏi", variant="primary", elem_id="ask-button", scale=1)
+                gr.Examples(EXAMPLES, inputs=question, label="Câu hỏi mẫu")
+            with gr.Column(scale=2, min_width=340):
+                cards = gr.Dataset(components=[gr.HTML(visible=False)], samples=[], type="index",
+                                   label="Trích dẫn, xếp theo mức liên quan — bấm để xem trong văn bản",
+                                   elem_id="citations", samples_per_page=10)
+                preview = gr.HTML(PREVIEW_HINT, elem_id="preview")
         cited = gr.State([])
     return {"chatbot": chatbot, "question": question, "ask_button": ask_button, "cards": cards,
-            "cited": cited}
+            "cited": cited, "preview": preview}
 
 
 def _search_tab() -> dict:
@@ -101,15 +107,16 @@ def _docs_tab(lib: Library) -> dict:
             "trash_select": trash_select, "restore_button": restore_button, "upload_status": upload_status}
 
 
-def _wire_chat(h: Handlers, c: dict, tabs) -> None:
+def _wire_chat(h: Handlers, c: dict) -> None:
     ask_args = {"fn": h.chat_turn, "inputs": [c["question"], c["chatbot"]],
                 "outputs": [c["chatbot"], c["cards"], c["cited"], c["question"]], "api_visibility": "private"}
     c["ask_button"].click(**ask_args)
     c["question"].submit(**ask_args)
-    c["cards"].click(h.open_citation, inputs=[c["cards"], c["cited"]],
-                     outputs=[tabs, c["doc_select"], c["viewer"]], api_visibility="private").then(
-        None, js="() => {setTimeout(() => document.querySelector('#viewer .selected')"
-                 "?.scrollIntoView({block: 'center'}), 300)}")
+    # A card opens its clause beside the chat, scrolled into view: no tab switch.
+    c["cards"].click(h.open_citation, inputs=[c["cards"], c["cited"]], outputs=c["preview"],
+                     api_visibility="private").then(
+        None, js="() => {setTimeout(() => document.querySelector('#preview .selected')"
+                 "?.scrollIntoView({block: 'nearest'}), 300)}")
     inputs = [c[n] for n in ("query", "year_from", "year_to", "doc_type", "issuer", "mode", "by_year")]
     outputs = [c[n] for n in ("table", "grouped", "export", "search_status")]
     for trigger in (c["search_button"].click, c["query"].submit, c["by_year"].change):
@@ -182,9 +189,9 @@ def build_app(lib: Library, access: Access, exports):
                     "Chạy ngoại tuyến (offline).")
         status = lib.status()
         banner = gr.Markdown(status, visible=bool(status), elem_id="index-status")
-        with gr.Tabs(selected="chat") as tabs:
+        with gr.Tabs(selected="chat"):
             components = {**_chat_tab(), **_search_tab(), **_docs_tab(lib)}
-        _wire_chat(h, components, tabs)
+        _wire_chat(h, components)
         _wire_docs(app, h, components)
         _wire_status(app, h, components, banner)
 
