@@ -110,10 +110,30 @@ def test_before_the_first_index_every_view_says_it_is_being_built(tmp_path):
     lib = Library(empty, DataDir.open(tmp_path / "data"), embedder=KeywordEncoder(), background=True)
     assert not lib.wait_ready(timeout=60)
     h = Handlers(lib, Access(), Exports(tmp_path / "exports"))
-    history, _, cited, kept = h.chat_turn("nhiệm vụ chống khai thác IUU", [])
+    history, _, cited, kept, _ = h.chat_turn("nhiệm vụ chống khai thác IUU", [])
     assert history == [] and cited == [] and kept == "nhiệm vụ chống khai thác IUU"  # asked again later
     status = h.run_search("IUU", None, None, "", "", "hybrid", False)[-1]
     assert status.startswith("Chỉ mục chưa sẵn sàng") and "Không lập được chỉ mục" in status
     with pytest.raises(gr.Error):
         h.api_ask("nhiệm vụ chống khai thác IUU")
     assert h.current("")[1] == []  # the documents table is empty, not an error
+
+
+def test_a_follow_up_reads_the_previous_question_as_gradio_hands_it_back(tmp_path):
+    from rag.app.datadir import DataDir
+    from rag.app.handlers import Handlers, message_text
+    from rag.app.library import Access, Library
+    from rag.app.server import Exports
+
+    assert message_text([{"type": "text", "text": "Huy hiệu 40 năm"}]) == "Huy hiệu 40 năm"
+    assert message_text({"type": "text", "text": "a"}) == "a" and message_text("b") == "b"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(FOUNDING, corpus / FOUNDING.name)
+    lib = Library(corpus, DataDir.open(tmp_path / "data"), embedder=KeywordEncoder())
+    h = Handlers(lib, Access(), Exports(tmp_path / "exports"))
+    # Gradio 6 gives the history back with each message's content as a list of parts.
+    history = [{"role": "user", "content": [{"type": "text", "text": "nhiệm vụ chống khai thác IUU"}]},
+               {"role": "assistant", "content": [{"type": "text", "text": "Trả lời: …"}]}]
+    new_history, _, cited, box, preview = h.chat_turn("Còn OCOP thì sao?", history)
+    assert len(new_history) == 4 and box == "" and "Bấm vào một trích dẫn" in preview

@@ -27,7 +27,23 @@ from .params import search_params
 from .uploads import UploadRejected
 
 NO_RIGHTS = "**Không có quyền:** chỉ quản trị viên được tải lên, xóa hoặc khôi phục văn bản."
+PREVIEW_HINT = "<p>Bấm vào một trích dẫn để xem điều khoản đó trong văn bản, ngay tại đây.</p>"
 NOT_READY = "Chỉ mục chưa sẵn sàng. {status} Vui lòng thử lại sau ít phút."
+
+
+def message_text(content) -> str:
+    """The text of a chat message as Gradio hands it back: a string, a part, or a list of parts.
+
+    Gradio 6 returns the history's messages as lists of ``{"type": "text", "text": …}``
+    parts, not as the strings it was given.
+    """
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    if isinstance(content, list | tuple):
+        return " ".join(message_text(part) for part in content).strip()
+    return ""
 
 
 def _user(request) -> str | None:
@@ -80,21 +96,26 @@ class Handlers:
                 gr.Group(visible=self.access.can_manage(_user(request))), False)
 
     def chat_turn(self, text: str, history: list):
-        """One question in the chat: the answer message, its citation cards and their ids."""
+        """One question in the chat: the answer message, its cards, their ids, the box, the preview.
+
+        A new answer empties the preview: it never shows a clause of an earlier answer.
+        """
         text = (text or "").strip()
         if self.lib.index is None:  # the first build is still running: say so, keep the question
             gr.Warning(NOT_READY.format(status=self.lib.status()))
-            return history, gr.Dataset(samples=[]), [], text
-        previous = next((m["content"] for m in reversed(history or []) if m.get("role") == "user"), None)
+            return history, gr.Dataset(samples=[]), [], text, PREVIEW_HINT
+        previous = next((message_text(m.get("content")) for m in reversed(history or [])
+                         if m.get("role") == "user"), None)
         try:
             answer: Answer = self.lib.index.answer(text, previous=previous)
         except QuestionTooLongError as exc:
             gr.Warning(str(exc))
-            return history, gr.Dataset(samples=[]), [], text
+            return history, gr.Dataset(samples=[]), [], text, PREVIEW_HINT
         history = [*history, {"role": "user", "content": text or "…"},
                    {"role": "assistant", "content": answer_markdown(answer)}]
         samples = [[citation_card(c)] for c in answer.citations]
-        return history, gr.Dataset(samples=samples), [(c.doc_id, c.clause_id) for c in answer.citations], ""
+        ids = [(c.doc_id, c.clause_id) for c in answer.citations]
+        return history, gr.Dataset(samples=samples), ids, "", PREVIEW_HINT
 
     def open_citation(self, index: int, ids: list) -> str:
         """A clicked card: its document beside the chat, the clause highlighted."""

@@ -13,7 +13,7 @@ import gradio as gr
 from ..answer.render import CSS as RENDER_CSS
 from ..answer.render import HIT_COLUMNS
 from ..vocab import MODES
-from .handlers import Handlers
+from .handlers import PREVIEW_HINT, Handlers
 from .library import Access, Library
 
 EXAMPLES = [
@@ -28,7 +28,6 @@ CSS = RENDER_CSS + ("\n#docs-table th, #docs-table th *, #search-results th, #se
                     "{white-space:nowrap}\n"
                     "#index-status {background:#fff3cd; border-left:4px solid #8b0000; border-radius:6px;"
                     " padding:6px 12px}\n#index-status, #index-status * {color:#1f2328 !important}\n")
-PREVIEW_HINT = "<p>Bấm vào một trích dẫn để xem điều khoản đó trong văn bản, ngay tại đây.</p>"
 STATUS_SECONDS = 2.0  # how often the page asks how far the index build is
 
 
@@ -109,7 +108,8 @@ def _docs_tab(lib: Library) -> dict:
 
 def _wire_chat(h: Handlers, c: dict) -> None:
     ask_args = {"fn": h.chat_turn, "inputs": [c["question"], c["chatbot"]],
-                "outputs": [c["chatbot"], c["cards"], c["cited"], c["question"]], "api_visibility": "private"}
+                "outputs": [c["chatbot"], c["cards"], c["cited"], c["question"], c["preview"]],
+                "api_visibility": "private"}
     c["ask_button"].click(**ask_args)
     c["question"].submit(**ask_args)
     # A card opens its clause beside the chat, scrolled into view: no tab switch.
