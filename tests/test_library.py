@@ -2,6 +2,7 @@
 
 import shutil
 import threading
+import time
 
 import pytest
 from fake_encoder import KeywordEncoder
@@ -122,6 +123,7 @@ def test_a_background_first_build_serves_at_once_and_reports_progress(tmp_path):
         status = lib.status()
         if status and (not seen or seen[-1] != status):
             seen.append(status)
+        time.sleep(0.005)  # poll, do not spin: the build needs the GIL
     assert lib.wait_ready(timeout=120)
     assert lib.status() == "" and lib.build_error == ""
     assert {"ducpho-thiuy-ket-luan-hoi-nghi-18-2024-10-11.txt", "kh.txt"} <= set(lib.document_ids())

@@ -30,8 +30,8 @@ class DirectSettings:
     """Weights of the sentence score (tuned on party-gold dev answer spans)."""
 
     depth: int = 3  # clauses whose sentences compete
-    # Sentences encoded (the best by words and rank); ~11 ms each on 2 cores. Dev answer
-    # accuracy .64 at 6 and 12, .62 at 4.
+    # Sentences scored by the encoder (the best by words and rank): read from the index's
+    # stored vectors, else encoded at ~11 ms each. Dev answer accuracy .64 at 6, 12 and all.
     candidates: int = 6
     sentence_dense: float = 1.0
     # party-gold dev answer accuracy: .64 at .25, .62 at .1 and .5, .59 at 1; without the

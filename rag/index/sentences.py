@@ -68,8 +68,8 @@ def settings(embedder, pooling: str) -> dict:
     return {"splitter": SPLITTER_VERSION, "pooling": pooling if stored else "none"}
 
 
-def embed(embedder, texts: Sequence[str], chunk_texts: Sequence[str], *, pooling: str = "apart",
-          progress: bool = False) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+def embed(embedder, texts: Sequence[str], chunk_texts: Sequence[str], *, pooling: str = "apart"
+          ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
     """Vectors of the embedded ``texts`` and of the sentences of each chunk inside them.
 
     Args:
@@ -77,7 +77,6 @@ def embed(embedder, texts: Sequence[str], chunk_texts: Sequence[str], *, pooling
         texts: Per chunk, the text that is embedded (heading trail, then the chunk's text).
         chunk_texts: Per chunk, its own text (a suffix of its embedded text).
         pooling: One of :data:`rag.vocab.SENTENCE_POOLINGS`.
-        progress: Show a progress bar.
 
     Returns:
         ``(vectors, spans, sentence_vectors)``: one row per chunk; per chunk its sentence
@@ -85,7 +84,7 @@ def embed(embedder, texts: Sequence[str], chunk_texts: Sequence[str], *, pooling
     """
     clean = [normalize_text(t).strip() for t in texts]
     if settings(embedder, pooling)["pooling"] == "none":
-        vectors = embedder.encode_passages(clean, show_progress=progress)
+        vectors = embedder.encode_passages(clean)
         empty = np.zeros((0, 2), np.int32)
         return vectors, [empty] * len(clean), [np.zeros((0, vectors.shape[1]), np.float32)] * len(clean)
     spans, shifted = [], []
@@ -97,8 +96,7 @@ def embed(embedder, texts: Sequence[str], chunk_texts: Sequence[str], *, pooling
             cuts = []  # the chunk's text changed on its way in: its sentences are encoded when asked
         spans.append(np.asarray(cuts, np.int32).reshape(-1, 2))
         shifted.append([(base + a, base + b) for a, b in cuts])
-    vectors, sentence_vectors = embedder.encode_passage_spans(clean, shifted, late=pooling == "late",
-                                                              show_progress=progress)
+    vectors, sentence_vectors = embedder.encode_passage_spans(clean, shifted, late=pooling == "late")
     return vectors, spans, [np.asarray(v, np.float32) for v in sentence_vectors]
 
 
