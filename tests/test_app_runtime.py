@@ -97,12 +97,23 @@ def test_a_zip_bomb_upload_is_refused_and_not_kept(tmp_path):
     assert list(lib.data.uploads.iterdir()) == [] and list(lib.index.doc_keys) == [FOUNDING.name]
 
 
+def _chat(lib, tmp_path):
+    from rag.app.chat import Chat
+    from rag.app.conversations import ConversationStore
+    from rag.app.feedback import FeedbackLog
+    from rag.app.server import Exports
+
+    return Chat(lib, ConversationStore(lib.data.conversations), FeedbackLog(lib.data.feedback),
+                Exports(tmp_path / "exports"))
+
+
 def test_before_the_first_index_every_view_says_it_is_being_built(tmp_path):
     import gradio as gr
 
     from rag.app.datadir import DataDir
     from rag.app.handlers import Handlers
     from rag.app.library import Access, Library
+    from rag.app.searching import Search
     from rag.app.server import Exports
 
     empty = tmp_path / "empty"
@@ -110,30 +121,34 @@ def test_before_the_first_index_every_view_says_it_is_being_built(tmp_path):
     lib = Library(empty, DataDir.open(tmp_path / "data"), embedder=KeywordEncoder(), background=True)
     assert not lib.wait_ready(timeout=60)
     h = Handlers(lib, Access(), Exports(tmp_path / "exports"))
-    history, _, cited, kept, _ = h.chat_turn("nhiệm vụ chống khai thác IUU", [])
-    assert history == [] and cited == [] and kept == "nhiệm vụ chống khai thác IUU"  # asked again later
-    status = h.run_search("IUU", None, None, "", "", "hybrid", False)[-1]
+    # The question is refused with the reason (and stays in the box: echo never ran).
+    with pytest.raises(gr.Error, match="Chỉ mục chưa sẵn sàng"):
+        _chat(lib, tmp_path).echo("nhiệm vụ chống khai thác IUU", [])
+    status = Search(lib, Exports(tmp_path / "exports")).run("IUU", "", "", "", "", "hybrid", "Danh sách")[2]
     assert status.startswith("Chỉ mục chưa sẵn sàng") and "Không lập được chỉ mục" in status
     with pytest.raises(gr.Error):
         h.api_ask("nhiệm vụ chống khai thác IUU")
     assert h.current("")[1] == []  # the documents table is empty, not an error
 
 
-def test_a_follow_up_reads_the_previous_question_as_gradio_hands_it_back(tmp_path):
+def test_a_follow_up_is_read_with_the_conversation_s_previous_question(tmp_path):
+    from rag.app.conversations import new_id
     from rag.app.datadir import DataDir
-    from rag.app.handlers import Handlers, message_text
-    from rag.app.library import Access, Library
-    from rag.app.server import Exports
+    from rag.app.library import Library
 
-    assert message_text([{"type": "text", "text": "Huy hiệu 40 năm"}]) == "Huy hiệu 40 năm"
-    assert message_text({"type": "text", "text": "a"}) == "a" and message_text("b") == "b"
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(FOUNDING, corpus / FOUNDING.name)
     lib = Library(corpus, DataDir.open(tmp_path / "data"), embedder=KeywordEncoder())
-    h = Handlers(lib, Access(), Exports(tmp_path / "exports"))
-    # Gradio 6 gives the history back with each message's content as a list of parts.
-    history = [{"role": "user", "content": [{"type": "text", "text": "nhiệm vụ chống khai thác IUU"}]},
-               {"role": "assistant", "content": [{"type": "text", "text": "Trả lời: …"}]}]
-    new_history, _, cited, box, preview = h.chat_turn("Còn OCOP thì sao?", history)
-    assert len(new_history) == 4 and box == "" and "Bấm vào một trích dẫn" in preview
+    chat = _chat(lib, tmp_path)
+    browser, conversation = new_id(), new_id()
+    no_filters = ([], "", "", "", "")
+    history, box, pending, *_ = chat.echo("nhiệm vụ chống khai thác IUU", [], browser, conversation)
+    assert box == "" and history[-1]["content"] == "Đang tìm trong văn bản…"  # the question shows at once
+    history, _, cited, preview, _, _ = chat.answer(pending, history, browser, conversation, *no_filters)
+    assert len(history) == 2 and cited and "Bấm vào một trích dẫn" in preview
+    history, _, pending, *_ = chat.echo("Còn OCOP thì sao?", history, browser, conversation)
+    history, *_ = chat.answer(pending, history, browser, conversation, *no_filters)
+    turns = chat.store.load(browser, conversation)["turns"]
+    assert len(history) == 4 and len(turns) == 2
+    assert turns[1]["answer"]["read_with"] == "nhiệm vụ chống khai thác IUU"

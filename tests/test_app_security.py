@@ -94,6 +94,17 @@ def test_gradio_routes_answer_only_to_logged_in_users(login_app):
     assert _request(f"{url}/openapi.json", cookie=cookie)[0] == 404  # the route list is not served at all
 
 
+def test_original_files_are_served_only_for_indexed_documents_and_only_after_login(login_app):
+    url, name = login_app["url"], FOUNDING.name
+    assert _request(f"{url}/van-ban-goc/{name}")[0] == 401
+    cookie = _login(url, "binh", "mk-binh")
+    status, body = _request(f"{url}/van-ban-goc/{name}", cookie=cookie)[:2]
+    assert status == 200 and "2.6. Tăng cường công tác lãnh đạo" in body.decode("utf-8")
+    for other in ("..%2F..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "audit.jsonl",
+                  "uploads%2F..%2Faudit.jsonl"):
+        assert _request(f"{url}/van-ban-goc/{other}", cookie=cookie)[0] == 404, other
+
+
 def test_files_the_app_did_not_write_are_refused_even_after_login(login_app, app_server):
     cookie = _login(login_app["url"], "an", "mk-an")
     temp = Path(tempfile.gettempdir())

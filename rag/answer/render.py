@@ -82,8 +82,13 @@ def _sentence_md(sentence) -> str:
     return "".join(out) + md_text(sentence.text[last:])
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The chat message: the direct answer with its [n] sources, the lead, then the clauses best first."""
+def answer_markdown(answer: Answer, list_citations: bool = True) -> str:
+    """The answer as Markdown: the direct answer with its [n] sources, the lead, then the clauses best first.
+
+    Args:
+        answer: The answer.
+        list_citations: List the cited clauses' labels (the web chat shows them as cards instead).
+    """
     vi = answer.language == "vi"
     if answer.refused:
         return md_text(answer.refused)
@@ -93,6 +98,8 @@ def answer_markdown(answer: Answer) -> str:
                      + " ".join(f"{_sentence_md(s)} [{s.citation}]" for s in answer.direct))
         lines.append("")
     lines += [md_text(answer.lead), ""]
+    if not list_citations:
+        return "\n".join(lines).strip()
     if answer.found:
         lines += [f"{c.rank}. **{md_text(c.label)}**" for c in answer.citations]
     else:
@@ -142,13 +149,38 @@ def hits_by_year(hits: list[Hit]) -> str:
     return "\n".join(lines) or "_Không có kết quả._"
 
 
-def document_html(doc: DocRow, chunks: list[ChunkRow], selected: str | None = None) -> str:
-    """The whole document with one anchor per clause; the ``selected`` clause id is highlighted."""
+def mark_phrases(text: str, phrases) -> str:
+    """``text`` escaped, each occurrence of a phrase (case ignored) in ``<mark class='hl'>``."""
+    spans, taken = [], [False] * len(text)
+    for phrase in sorted({" ".join(p.split()) for p in phrases if p and p.strip()}, key=len, reverse=True):
+        pattern = r"\s+".join(re.escape(word) for word in phrase.split())
+        for match in re.finditer(pattern, text, re.IGNORECASE):
+            a, b = match.span()
+            if not any(taken[a:b]):
+                spans.append((a, b))
+                taken[a:b] = [True] * (b - a)
+    return _marked_html(text, sorted(spans))
+
+
+def document_html(doc: DocRow, chunks: list[ChunkRow], selected: str | None = None, *,
+                  marks: tuple[str, ...] = (), link: tuple[str, str] | None = None) -> str:
+    """The whole document with one anchor per clause; the ``selected`` clause id is highlighted.
+
+    Args:
+        doc: The document.
+        chunks: Its chunks.
+        selected: The clause id to highlight (and to mark ``marks`` in).
+        marks: Phrases of the question to mark in the selected clause.
+        link: ``(url, text)`` of a link to the original file, shown under the heading.
+    """
     text = doc.text or ""
     head = " · ".join(html.escape(str(v)) for v in (doc.doc_type, doc.number, doc.issuer,
                                                     format_date(doc.date)) if v)
     out = [f"<div class='doc-view' id='doc-view'><h3>{html.escape(doc.title or doc.id)}</h3>"
            f"<p>{head}</p>"]
+    if link:
+        out.append(f"<p class='original'><a href='{html.escape(link[0], quote=True)}' target='_blank' "
+                   f"rel='noopener'>{html.escape(link[1])}</a></p>")
     cursor = 0
     for n, chunk in enumerate(sorted(chunks, key=lambda c: c.start)):
         start, end = max(chunk.start, cursor), chunk.end
@@ -158,9 +190,10 @@ def document_html(doc: DocRow, chunks: list[ChunkRow], selected: str | None = No
         anchor = html.escape(chunk.clause_id, quote=True)
         # The path as a reader says it ("đoạn 1, phần I", not "I¶1"); the raw path stays in data-clause.
         label = clause_label(chunk.path, chunk.label) if chunk.path else ""
+        body = display_text(text[start:end] if end > start else chunk.text)
+        body = mark_phrases(body, marks) if marks and "selected" in classes else html.escape(body)
         out.append(f"<div class='{classes}' id='clause-{n}' data-clause='{anchor}'>"
-                   f"<span class='path'>{html.escape(label)}</span>"
-                   f"{html.escape(display_text(text[start:end] if end > start else chunk.text))}</div>")
+                   f"<span class='path'>{html.escape(label)}</span>{body}</div>")
         cursor = max(cursor, end)
     if text[cursor:].strip():
         out.append(f"<div class='plain'>{html.escape(display_text(text[cursor:].strip()))}</div>")

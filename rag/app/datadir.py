@@ -8,6 +8,9 @@ folder it serves. Everything it creates lives under one data directory,
     trash/        deleted uploads, restorable (``<UTC time>--<name>``)
     index/        the app's index (unless ``--index`` says otherwise)
     audit.jsonl   who uploaded, deleted or restored what, and when
+    conversations/<browser>/<id>.json   chat history per browser (no login needed)
+    feedback.jsonl  👍/👎 and "trích dẫn sai" on answers, with comments
+    metadata.json   metadata corrections made in the app (type, number, date, issuer, title)
 
 Folders are created private to the user (mode 0700).
 """
@@ -62,3 +65,18 @@ class DataDir:
     def audit_log(self) -> Path:
         """JSON lines: who uploaded, deleted or restored what, and when."""
         return self.root / "audit.jsonl"
+
+    @property
+    def conversations(self) -> Path:
+        """Chat histories, one folder per browser."""
+        return self.root / "conversations"
+
+    @property
+    def feedback(self) -> Path:
+        """JSON lines: users' ratings of answers."""
+        return self.root / "feedback.jsonl"
+
+    @property
+    def metadata(self) -> Path:
+        """Metadata corrections by document id (applied over what was read from the files)."""
+        return self.root / "metadata.json"

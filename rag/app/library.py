@@ -9,23 +9,28 @@ the corpus is decided by :class:`Access`; every change is written to the audit l
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..answer.labels import format_date
 from ..answer.render import document_html
 from ..errors import RagError
 from ..index.build import build_index
 from ..index.integrity import sha256_file
 from ..index.report import BuildProgress
-from ..ingest.corpus import Corpus
+from ..ingest.corpus import Corpus, read_metadata_file
 from ..limits import DEFAULT_LIMITS, Limits
 from ..search.loading import load_index
 from ..search.searcher import Index
 from ..vocab import DEFAULT_MODEL
 from .audit import AuditLog
 from .datadir import DataDir
+from .middleware import original_url
+from .texts import VI
 from .uploads import (
     DEFAULT_MAX_BYTES,
     UPLOAD_PREFIX,
@@ -37,6 +42,8 @@ from .uploads import (
 )
 
 log = logging.getLogger(__name__)
+# Metadata a user may correct in the app (rag.ingest.documents.OVERRIDABLE minus term and signer).
+EDITABLE = ("doc_type", "number", "date", "issuer", "title")
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ class Library:
                  model: str = DEFAULT_MODEL, max_upload: int = DEFAULT_MAX_BYTES, embedder=None,
                  limits: Limits = DEFAULT_LIMITS, background: bool = False) -> None:
         self.data = data
-        self.corpus = Corpus.of(corpus, {UPLOAD_PREFIX: data.uploads})
+        self.corpus = Corpus.of(corpus, {UPLOAD_PREFIX: data.uploads}, metadata_file=data.metadata)
         self.index_dir = Path(index_dir) if index_dir else data.index
         self.max_upload, self.limits = max_upload, limits
         self.audit = AuditLog(data.audit_log)
@@ -192,6 +199,46 @@ class Library:
             self.index = self._update()
         return doc_id
 
+    def edit_metadata(self, doc_id: str, fields: dict[str, str], user: str | None = None) -> dict[str, str]:
+        """Save metadata corrections for one document and re-index it; returns what is saved for it.
+
+        Blank fields remove an earlier correction (the value read from the file comes back).
+
+        Raises:
+            UploadRejected: An unknown document or field.
+        """
+        if doc_id not in self.document_ids():
+            raise UploadRejected(f"{doc_id}: không có văn bản này trong kho")
+        unknown = set(fields) - set(EDITABLE)
+        if unknown:
+            raise UploadRejected(f"không sửa được trường {', '.join(sorted(unknown))}")
+        doc = self.index.backend.document(doc_id)
+        with self._writer:
+            table = read_metadata_file(self.data.metadata)
+            entry = dict(table.get(doc_id, {}))
+            for name, value in fields.items():
+                value = value.strip()
+                # A value left as it was read is not a correction (the file's own value stays in charge).
+                if name in entry or value != (getattr(doc, name) or ""):
+                    entry[name] = value
+            entry = {k: v for k, v in entry.items() if v}
+            if entry:
+                table[doc_id] = entry
+            else:
+                table.pop(doc_id, None)
+            tmp = self.data.metadata.with_suffix(".tmp")
+            tmp.write_text(json.dumps(table, ensure_ascii=False, indent=1), encoding="utf-8")
+            os.replace(tmp, self.data.metadata)
+            self.audit.record(user, "edit-metadata", doc_id=doc_id, fields=entry)
+            self.index = self._update()
+        return entry
+
+    def original(self, doc_id: str) -> Path | None:
+        """The file an indexed document was read from (``None`` for an unknown id)."""
+        if doc_id not in self.document_ids():
+            return None
+        return next((f.path for f in self.corpus.scan().files if f.doc_id == doc_id), None)
+
     def document_ids(self, uploaded_only: bool = False) -> list[str]:
         """Ids of the indexed documents (only the uploaded ones when asked; none before the first build)."""
         ids = [d.id for d in self.index.documents] if self.index is not None else []
@@ -201,19 +248,23 @@ class Library:
         """One row per indexed document."""
         if self.index is None:
             return []
-        return [[d.id, d.doc_type or "", d.number or "", d.date or "", d.issuer or "", d.title or "",
+        return [[d.id, d.doc_type or "", d.number or "", format_date(d.date), d.issuer or "", d.title or "",
                  d.clause_count] for d in self.index.documents]
 
-    def viewer(self, doc_id: str | None, selected: str | None = None) -> str:
-        """HTML of a document with the selected clause highlighted."""
+    def viewer(self, doc_id: str | None, selected: str | None = None, marks: tuple[str, ...] = ()) -> str:
+        """HTML of a document: the selected clause highlighted, ``marks`` marked in it, a link to its file."""
         if not doc_id:
-            return "<p>Chọn một văn bản để xem.</p>"
+            return VI["pick_doc"]
         if self.index is None:
-            return "<p>Chỉ mục đang được lập; văn bản sẽ hiện khi xong.</p>"
+            return VI["viewer_wait"]
         doc = self.index.backend.document(doc_id)
         if doc is None:
-            return "<p>Chọn một văn bản để xem.</p>"
-        return document_html(doc, self.index.backend.chunks_of(doc.id), selected)
+            return VI["pick_doc"]
+        chunks = self.index.backend.chunks_of(doc.id)
+        page = next((c.page for c in chunks if c.clause_id == selected and c.page), None)
+        text = VI["open_original_page"].format(page=page) if page else VI["open_original"]
+        link = (original_url(doc.id, page), text)
+        return document_html(doc, chunks, selected, marks=marks, link=link)
 
 
 _STAGES = {"reading": "đọc văn bản", "embedding": "mã hóa điều khoản", "writing": "ghi chỉ mục",

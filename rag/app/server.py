@@ -35,12 +35,6 @@ from .uploads import DEFAULT_MAX_BYTES
 
 log = logging.getLogger(__name__)
 BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
-# Routes gradio answers without a login; with RAG_AUTH they need one too.
-# (startup-events stays open: launch() calls it itself, and it only runs the app's load hooks once.)
-GUARDED = ("/gradio_api/reset", "/gradio_api/heartbeat", "/gradio_api/runs",
-           "/gradio_api/run-history", "/gradio_api/vibe", "/gradio_api/undo-vibe", "/gradio_api/stream",
-           "/gradio_api/cancel", "/gradio_api/app_id", "/monitoring", "/gradio_api/monitoring",
-           "/openapi.json", "/gradio_api/openapi.json", "/docs", "/redoc")
 
 
 def prepare_environment() -> Path:
@@ -64,14 +58,17 @@ def prepare_environment() -> Path:
 
 
 class Exports:
-    """CSV exports in the app's private folder; each in its own random folder, pruned after a while."""
+    """Exports (CSV, Excel, Word, Markdown) in the app's private folder, each in its own random folder.
+
+    Old ones are pruned after ``keep_seconds``.
+    """
 
     def __init__(self, folder: Path, keep_seconds: float = 900) -> None:
         self.folder, self.keep_seconds = Path(folder), keep_seconds
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
-    def write(self, name: str, text: str) -> Path:
-        """Write ``text`` as ``name`` in a new random folder; drop exports older than ``keep_seconds``."""
+    def write(self, name: str, text: str | bytes) -> Path:
+        """Write ``text`` (or bytes) as ``name`` in a new folder; drop exports past ``keep_seconds``."""
         cutoff = time.time() - self.keep_seconds
         for old in self.folder.iterdir():
             if old.stat().st_mtime < cutoff:
@@ -79,35 +76,11 @@ class Exports:
         target = self.folder / secrets.token_hex(8)
         target.mkdir(mode=0o700)
         path = target / name
-        path.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
         return path
-
-
-class LoginGuard:
-    """ASGI middleware: with a login, the :data:`GUARDED` routes answer 401 to strangers."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        """Answer 401 to a guarded route without a valid login cookie; pass everything else on."""
-        if scope["type"] == "http" and scope["path"].rstrip("/").startswith(GUARDED):
-            gradio_app = scope.get("app")
-            if getattr(gradio_app, "auth", None) and not _logged_in(gradio_app, scope):
-                from starlette.responses import JSONResponse
-
-                await JSONResponse({"detail": "Not authenticated"}, status_code=401)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def _logged_in(gradio_app, scope) -> bool:
-    from starlette.requests import Request
-
-    cookies = Request(scope).cookies
-    token = (cookies.get(f"access-token-{gradio_app.cookie_id}")
-             or cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}"))
-    return bool(token and gradio_app.tokens.get(token))
 
 
 def auth_pairs() -> list[tuple[str, str]] | None:
@@ -168,6 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     access = Access(login=auth is not None, admins=admin_names(), allow_upload=args.allow_upload)
     from starlette.middleware import Middleware
 
+    from .keys import keyboard_script
+    from .middleware import LoginGuard, OriginalFiles
     from .strings import translator_script
     from .ui import CSS, build_app, theme
 
@@ -175,5 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     log.info("Serving on http://%s:%s (data: %s)", args.host, args.port, data.root)
     app.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=False, auth=auth, css=CSS, theme=theme(),
-        max_file_size=max_upload, quiet=True, footer_links=[], run_history=False, head=translator_script(),
-        app_kwargs={"openapi_url": None, "middleware": [Middleware(LoginGuard)]})
+        max_file_size=max_upload, quiet=True, footer_links=[], run_history=False,
+        head=translator_script() + keyboard_script(),
+        app_kwargs={"openapi_url": None, "middleware": [Middleware(LoginGuard),
+                                                          Middleware(OriginalFiles, library=lib)]})

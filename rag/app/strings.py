@@ -17,6 +17,7 @@ import json
 # Gradio's English (its frontend's ``lang/en.json`` values) → Vietnamese.
 GRADIO_VI: dict[str, str] = {
     "Click to Upload": "Bấm để chọn tệp",
+    "Click to upload or drop files": "Bấm để chọn hoặc thả tệp vào đây",
     "Drop File Here": "Thả tệp vào đây",
     "Drop CSV Here": "Thả tệp CSV vào đây",
     "Drop Image Here": "Thả ảnh vào đây",
@@ -74,6 +75,12 @@ GRADIO_VI: dict[str, str] = {
     "Incorrect Credentials": "Sai tên đăng nhập hoặc mật khẩu",
     "Copy conversation": "Sao chép hội thoại",
 }
+# Gradio's English with a number or a name inside ("Remove 0" on a chip's ×) → Vietnamese.
+GRADIO_VI_PATTERNS: list[tuple[str, str]] = [
+    (r"^Remove (.+)$", "Bỏ $1"),
+    (r"^In queue: (.+) of (.+)$", "Đang chờ: $1/$2"),
+    (r"^Select (.+)$", "Chọn $1"),
+]
 # Where text is the documents' or the answers' own: never translated.
 _CONTENT = ".prose, .cite-card, .doc-view, td, textarea, input, [contenteditable]"
 
@@ -84,20 +91,27 @@ def translator_script() -> str:
     return f"""<script>
 (() => {{
   const T = {table};
+  const P = {json.dumps(GRADIO_VI_PATTERNS, ensure_ascii=False)}.map(([re, vi]) => [new RegExp(re), vi]);
+  const tr = (text) => {{
+    if (T[text]) return T[text];
+    for (const [re, vi] of P) if (re.test(text)) return text.replace(re, vi);
+    return null;
+  }};
   const ATTRS = ["aria-label", "title", "placeholder"];
   const skip = (el) => el && el.closest && el.closest({json.dumps(_CONTENT)});
   const fix = (node) => {{
     if (node.nodeType === 3) {{
       const text = node.nodeValue.trim(), parent = node.parentElement;
       if (!text || skip(parent)) return;
-      const vi = T[text] || (text === "or" && parent && parent.classList.contains("or") ? "hoặc" : null);
+      const vi = tr(text) || (text === "or" && parent && parent.classList.contains("or") ? "hoặc" : null);
       if (vi) node.nodeValue = node.nodeValue.replace(text, vi);
       return;
     }}
     if (node.nodeType !== 1 || skip(node)) return;
     for (const name of ATTRS) {{
       const value = node.getAttribute(name);
-      if (value && T[value.trim()]) node.setAttribute(name, T[value.trim()]);
+      const vi = value && tr(value.trim());
+      if (vi) node.setAttribute(name, vi);
     }}
     node.childNodes.forEach(fix);
   }};

@@ -20,6 +20,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from .. import vietnamese as vn
+from ..text import normalize_query
 from ..vocab import BACKENDS
 from .rows import ChunkRow, DocRow, Meta
 from .sentences import ChunkSentences
@@ -33,6 +35,11 @@ def check_backend(name: str) -> None:
     """
     if name not in BACKENDS:
         raise ValueError(f"unknown index backend {name!r}; available: {', '.join(BACKENDS)}")
+
+
+def fold_lower(value: str | None) -> str:
+    """``value`` without diacritics, lower-cased ("" for none): how filters compare text."""
+    return vn.fold(value).lower() if value else ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,20 @@ class Filters:
     def empty(self) -> bool:
         """True when nothing is filtered."""
         return self == Filters()
+
+    def admits(self, doc: DocRow) -> bool:
+        """True when ``doc`` passes the filters (the rule of every :meth:`SearchBackend.select`)."""
+        year = doc.year
+        if (self.year_from is not None or self.year_to is not None) and year is None:
+            return False
+        if (self.year_from is not None and year < self.year_from) or (
+                self.year_to is not None and year > self.year_to):
+            return False
+        if self.doc_type and fold_lower(doc.doc_type) != fold_lower(normalize_query(self.doc_type)):
+            return False
+        if self.issuer and fold_lower(normalize_query(self.issuer)) not in fold_lower(doc.issuer):
+            return False
+        return not self.doc_ids or doc.id in self.doc_ids
 
 
 @dataclass(frozen=True)

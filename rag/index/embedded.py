@@ -13,22 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import vietnamese as vn
 from ..text import normalize_query
 from . import format as fmt
 from . import integrity
-from .backend import Filters, Selection
+from .backend import Filters, Selection, fold_lower
 from .dense import Dense
 from .diacritics import Restorer
 from .integrity import IndexCorruptError
 from .lexical import Lexical
 from .rows import ChunkRow, DocRow
 from .sentences import ChunkSentences, StoredSentences
-
-
-def fold_lower(value: str | None) -> str:
-    """``value`` without diacritics, lower-cased ("" for none): how filters compare text."""
-    return vn.fold(value).lower() if value else ""
 
 
 @dataclass(frozen=True)

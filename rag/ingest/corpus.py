@@ -53,15 +53,18 @@ class Corpus:
         root: The corpus folder.
         mounts: ``(prefix, folder)`` pairs; ``folder/a.txt`` gets the id ``prefix/a.txt``.
         link_roots: Extra folders that symbolic links may lead into (none by default).
+        metadata_file: A JSON file ``{doc_id: {field: value}}`` of metadata corrections kept
+            outside the corpus (the web app's, in its data directory); it overrides sidecars.
     """
 
     root: Path
     mounts: tuple[tuple[str, Path], ...] = ()
     link_roots: tuple[Path, ...] = ()
+    metadata_file: Path | None = None
 
     @classmethod
     def of(cls, corpus: str | Path | Corpus, mounts: Mapping[str, Path] | None = None,
-           link_roots: Iterable[str | Path] = ()) -> Corpus:
+           link_roots: Iterable[str | Path] = (), metadata_file: str | Path | None = None) -> Corpus:
         """``corpus`` itself when it is a :class:`Corpus`, else a new one over that folder."""
         if isinstance(corpus, Corpus):
             return corpus
@@ -69,12 +72,16 @@ class Corpus:
             if not prefix or "/" in prefix or prefix.startswith("."):
                 raise ValueError(f"a mount prefix is one plain folder name, not {prefix!r}")
         return cls(Path(corpus).resolve(), tuple((p, Path(f).resolve()) for p, f in (mounts or {}).items()),
-                   tuple(Path(r).resolve() for r in link_roots))
+                   tuple(Path(r).resolve() for r in link_roots),
+                   Path(metadata_file).resolve() if metadata_file else None)
 
     def describe(self) -> dict:
         """JSON-ready description, kept in an index's ``meta.json``."""
-        return {"root": str(self.root), "mounts": {p: str(f) for p, f in self.mounts},
+        data = {"root": str(self.root), "mounts": {p: str(f) for p, f in self.mounts},
                 "link_roots": [str(r) for r in self.link_roots]}
+        if self.metadata_file:
+            data["metadata_file"] = str(self.metadata_file)
+        return data
 
     @classmethod
     def from_description(cls, data: dict | str) -> Corpus:
@@ -82,7 +89,7 @@ class Corpus:
         if isinstance(data, str):
             return cls.of(data)
         return cls.of(data["root"], {p: Path(f) for p, f in data.get("mounts", {}).items()},
-                      data.get("link_roots", ()))
+                      data.get("link_roots", ()), data.get("metadata_file"))
 
     def scan(self) -> Scan:
         """Walk the root and the mounts.
@@ -111,8 +118,19 @@ class Corpus:
                 if name not in SKIP_NAMES and not name.endswith(SIDECAR):
                     scan.files.append(CorpusFile(doc_id, path))
             scan.overrides.update(_overrides(folder, prefix, names))
+        for doc_id, fields in read_metadata_file(self.metadata_file).items():
+            scan.overrides.setdefault(doc_id, {}).update(fields)
         scan.files.sort(key=lambda f: f.doc_id)
         return scan
+
+
+def read_metadata_file(path: Path | None) -> dict[str, dict]:
+    """``{doc_id: {field: value}}`` from a metadata corrections file ({} when absent or empty)."""
+    if path is None or not Path(path).is_file():
+        return {}
+    data = json.loads(Path(path).read_text(encoding="utf-8") or "{}")
+    return {str(k): {f: str(v) for f, v in fields.items() if v not in (None, "")}
+            for k, fields in data.items() if isinstance(fields, dict)}
 
 
 def _inside(path: str, roots: tuple[str, ...]) -> bool:

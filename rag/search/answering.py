@@ -31,7 +31,7 @@ from .references import document_matches, find_references
 _TAG = re.compile(r"<[^>]*>?")
 _MARKUP = re.compile(r"\(?(?:https?|javascript|data):\S*|[`*_#>\[\]{}|~\\^=+]+|&[a-z]+;")
 _LEAD_WORDS = r"^(?:the con|con|vay|and|what about|how about)\b"
-_TAIL_WORDS = r"(?:thi sao|the nao|and then)\s*\??$"
+_TAIL_WORDS = r"(?:thi sao|thi the nao|and then)\s*\??$"
 _FOLLOW_UP = re.compile(f"{_LEAD_WORDS}|{_TAIL_WORDS}")
 FOLLOW_UP_WORDS = 10  # longer questions are read on their own
 

@@ -52,3 +52,30 @@ def _hit(backend, rank, score, dense_score, bm25_score, row, rows, chunk_ids) ->
                number=doc.number, doc_type=doc.doc_type, issuer=doc.issuer, date=doc.date, year=doc.year,
                path=chunk.path, headings=chunk.headings, text=text, page=chunk.page, chunk_ids=chunk_ids,
                clause_number=chunk.label)
+
+
+def browse_hits(backend, filters, limit: int) -> tuple[list[Hit], int]:
+    """Clauses of the documents ``filters`` admit, newest document first, in text order; no query.
+
+    Returns:
+        The first ``limit`` clauses as hits (score 0) and how many clauses pass in all.
+    """
+    docs = sorted((d for d in backend.documents() if filters.admits(d)),
+                  key=lambda d: (d.date or "", d.id), reverse=True)
+    hits, total = [], 0
+    for doc in docs:
+        clauses: dict[str, list] = {}
+        for chunk in backend.chunks_of(doc.id):
+            clauses.setdefault(chunk.path, []).append(chunk)  # the parts of a split clause together
+        total += len(clauses)
+        for parts in clauses.values():
+            if len(hits) >= limit:
+                break
+            first = parts[0]
+            hits.append(Hit(rank=len(hits) + 1, score=0.0, dense_score=None, bm25_score=None,
+                            chunk_id=first.id, doc_id=doc.id, source=doc.source, title=doc.title,
+                            number=doc.number, doc_type=doc.doc_type, issuer=doc.issuer, date=doc.date,
+                            year=doc.year, path=first.path, headings=first.headings,
+                            text=" ".join(c.text for c in parts), page=first.page,
+                            chunk_ids=tuple(c.id for c in parts), clause_number=first.label))
+    return hits, total

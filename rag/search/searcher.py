@@ -23,7 +23,7 @@ from ..text import normalize_query
 from ..vocab import MODES
 from . import answering
 from .glossary import load_glossary, load_lexicon
-from .hits import build_hits
+from .hits import browse_hits, build_hits
 from .plan import QueryPlan, plan_query
 from .references import document_key
 from .settings import SearchSettings
@@ -133,6 +133,26 @@ class Index:
         filters = Filters.of(year_from=year_from, year_to=year_to, doc_type=doc_type, issuer=issuer,
                              doc_id=doc_id)
         return self.run(self.plan(query), k, filters, mode=mode)
+
+    def browse(self, limit: int = 500, *, year_from: int | None = None, year_to: int | None = None,
+               doc_type: str | None = None, issuer: str | None = None,
+               doc_id: str | list[str] | None = None) -> tuple[list[Hit], int]:
+        """The clauses the filters allow, without a query: newest document first, each in text order.
+
+        Args:
+            limit: Hits returned at most.
+            year_from: Earliest document year (inclusive), as in :meth:`search`.
+            year_to: Latest document year (inclusive).
+            doc_type: Document type (case and accents ignored).
+            issuer: Substring of the issuer (case and accents ignored).
+            doc_id: Restrict to one document id or a list of them.
+
+        Returns:
+            The first ``limit`` clauses as hits (score 0) and the number of clauses that pass.
+        """
+        filters = Filters.of(year_from=year_from, year_to=year_to, doc_type=doc_type, issuer=issuer,
+                             doc_id=doc_id)
+        return browse_hits(self.backend, filters, max(0, limit))
 
     def run(self, plan: QueryPlan, k: int, filters: Filters, *, mode: str = "hybrid",
             extra: tuple[str, ...] = ()) -> list[Hit]:
