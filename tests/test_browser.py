@@ -100,7 +100,7 @@ def test_chat_citation_viewer_upload_and_search(app_server, browser, tmp_path):
     page.locator("#upload-status", has_text="Đã thêm").wait_for(timeout=180_000)
     assert (app_server["data"] / "uploads" / docx_path.name).exists()
     page.get_by_role("tab", name="Tra cứu").click()
-    page.locator("#search-query textarea").fill("mô hình nuôi chim yến trong nhà")
+    page.locator("#search-query input, #search-query textarea").fill("mô hình nuôi chim yến trong nhà")
     page.locator("#search-button").click()
     page.locator("#search-results", has_text="chim yến").wait_for(timeout=60_000)
     page.screenshot(path=str(ARTIFACTS / "browser-3-search.png"), full_page=True)

@@ -222,6 +222,9 @@ def test_documents_tab_metadata_edit_and_upload_status(app_server, browser, tmp_
     page.locator("#docs-table", has_text="18-KL/TU").wait_for(timeout=30_000)
     saved = json.loads((app_server["data"] / "metadata.json").read_text(encoding="utf-8"))
     assert saved == {"ducpho-thiuy-ket-luan-hoi-nghi-18-2024-10-11.txt": {"number": "18-KL/TU"}}
+    # The administrator's view of the feedback lists what cadres said (the cadre flow ran first).
+    page.locator("#feedback-admin").click()
+    page.locator("#feedback-table", has_text="Thiếu ý về tàu cá").wait_for(timeout=30_000)
     _shot(page, "flow-8-documents")
     # The viewer opens what is selected.
     page.locator("#doc-select input").click()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..limits import MAX_QUESTION_CHARS
 from .chat import Chat
 from .texts import VI
 
@@ -80,7 +81,7 @@ def chat_tab() -> dict:
                                           feedback_options=["Like", "Dislike", VI["rate_wrong"]])
                 with gr.Row():
                     c["question"] = gr.Textbox(label=VI["question"], elem_id="question", scale=8, lines=2,
-                                               max_lines=6, max_length=2000,
+                                               max_lines=6, max_length=MAX_QUESTION_CHARS,
                                                placeholder=VI["question_placeholder"])
                     c["ask"] = gr.Button(VI["ask"], variant="primary", elem_id="ask-button", scale=1)
                 gr.Examples(EXAMPLES, inputs=c["question"], label=VI["examples"])
@@ -122,6 +123,7 @@ def wire_chat(app, chat: Chat, c: dict, user_of) -> None:
     c["chips"].input(chat.filters.drop, [c["chips"], *filters], [*filters, c["chips"]], **private)
     c["history"].input(chat.show, [c["browser"], c["history"]], shown, **private)
     c["new"].click(chat.new, c["browser"], shown, **private)
+    c["chatbot"].clear(chat.new, c["browser"], shown, **private)  # the chat's own trash icon: a new chat
     c["delete"].click(chat.delete, [c["browser"], c["conversation"]], shown, **private)
     c["rename"].click(chat.rename, [c["browser"], c["conversation"], c["title"]], [c["history"], c["title"]],
                       **private)
