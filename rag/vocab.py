@@ -11,7 +11,7 @@ SOURCE_MODEL = "intfloat/multilingual-e5-small"
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 
-FILE_TYPES = (".txt", ".md", ".docx", ".pdf")
+FILE_TYPES = (".txt", ".md", ".docx", ".pdf", ".doc", ".rtf", ".odt", ".html", ".htm")
 """File types ingestion reads (and the app accepts as uploads)."""
 MODES = ("hybrid", "dense", "bm25")
 """Retrieval modes, default first."""

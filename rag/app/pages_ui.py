@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..vocab import MODES
+from ..vocab import FILE_TYPES, MODES
 from .handlers import Handlers
 from .library import Library
 from .searching import Search
@@ -81,7 +81,7 @@ def docs_tab(lib: Library) -> dict:
         with gr.Group(visible=False, elem_id="manage") as c["manage"]:
             with gr.Row():
                 c["upload"] = gr.File(label=VI["upload"], file_count="multiple",
-                                      file_types=[".pdf", ".docx", ".txt", ".md"], elem_id="upload")
+                                      file_types=list(FILE_TYPES), elem_id="upload")
                 c["upload_button"] = gr.Button(VI["upload_button"], elem_id="upload-button")
             with gr.Row():
                 c["delete_select"] = gr.Dropdown([], value=None, label=VI["delete_select"],

@@ -53,7 +53,8 @@ VI: dict[str, str] = {
     "docs_table": "Danh sách văn bản",
     "view_doc": "Xem văn bản",
     "pick_doc": "<p>Chọn một văn bản để xem.</p>",
-    "upload": "Tải lên .pdf, .docx, .txt, .md", "upload_button": "Thêm vào chỉ mục",
+    "upload": "Tải lên văn bản (.pdf, .docx, .doc, .odt, .rtf, .html, .txt, .md)",
+    "upload_button": "Thêm vào chỉ mục",
     "delete_select": "Xóa văn bản đã tải lên (chuyển vào thùng rác)",
     "delete_sure": "Tôi chắc chắn muốn xóa văn bản này",
     "delete": "Xóa", "trash": "Thùng rác", "restore": "Khôi phục",
@@ -80,7 +81,7 @@ FEEDBACK_COLUMNS = ["Thời gian (UTC)", "Đánh giá", "Câu hỏi", "Góp ý",
 # The reading pipeline's English reasons → Vietnamese (first match wins).
 _REASONS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.IGNORECASE), vi) for p, vi in [
     (r"^(empty file|no text found|no paragraphs of text found)", "tệp không có nội dung chữ"),
-    (r"^unsupported file type", "loại tệp không được hỗ trợ (chỉ nhận .pdf, .docx, .txt, .md)"),
+    (r"^unsupported file type", "loại tệp không được hỗ trợ"),
     (r"^file too large|over the limit per document|over the limit of", "tệp quá lớn so với giới hạn"),
     (r"^corrupt (or truncated )?(docx|pdf)|^unreadable pdf|^docx", "tệp hỏng hoặc không đúng định dạng"),
     (r"expands .* times|expands to", "tệp nén bất thường (có thể là tệp độc hại)"),

@@ -1,4 +1,6 @@
-"""Reading files into normalised text: .txt, .md, .docx and .pdf (with a text layer).
+"""Reading files into normalised text: .txt, .md, .docx, .pdf, .doc, .rtf, .odt and web pages.
+
+The last four are read by :mod:`rag.ingest.formats`.
 
 Each reader returns a :class:`RawText` — the whole text and, for PDFs, where each page
 starts — or raises :class:`ReadError` with a reason a person can act on. Page numbers,
@@ -21,6 +23,7 @@ from ..text import normalize_text
 from ..vocab import FILE_TYPES
 
 SUPPORTED = FILE_TYPES
+OTHER_FORMATS = (".doc", ".rtf", ".odt", ".html", ".htm")  # rag.ingest.formats
 
 
 class ReadError(RagError):
@@ -71,12 +74,27 @@ def read_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> RawText:
     elif suffix == ".docx":
         check_zip(path, limits)
         raw = RawText(_read_docx(path), "docx")
+    elif suffix in OTHER_FORMATS:
+        fmt = "html" if suffix == ".htm" else suffix[1:]
+        raw = RawText(normalize_text(_read_other(path, suffix, limits)), fmt)
     else:
         raw = RawText(decode_text(path.read_bytes()), suffix[1:])
     if not raw.text.strip():
         raise ReadError("no text found in the file")
     _check_chars(len(raw.text), limits.max_doc_chars)
     return raw
+
+
+def _read_other(path: Path, suffix: str, limits: Limits) -> str:
+    from . import formats
+
+    if suffix == ".doc":
+        return formats.read_doc(path)
+    if suffix == ".rtf":
+        return formats.read_rtf(path)
+    if suffix == ".odt":
+        return formats.read_odt(path, limits)
+    return formats.read_html(path, decode_text)
 
 
 def _check_chars(chars: int, limit: int) -> None:
