@@ -95,3 +95,39 @@ def test_split_long_cuts_tables_without_full_stops():
     assert "".join(p.replace(" ", "") for p in parts) == table.replace(" ", "")
     prose = "Đẩy mạnh chuyển đổi số trong các cơ quan đảng. " * 60
     assert all(p.endswith(".") for p in split_long(prose, 1200))
+
+
+@pytest.mark.parametrize("text,label,title", [
+    ("PHẦN THỨ MƯỜI MỘT", "11", ""),
+    ("PHẦN THỨ MƯỜI MỘT: TÌNH HÌNH THỰC HIỆN", "11", "TÌNH HÌNH THỰC HIỆN"),
+    ("Phần thứ hai mươi lăm. Nhiệm vụ", "25", "Nhiệm vụ"),
+    ("PHẦN THỨ BA MƯƠI", "30", ""),
+    ("PHẦN THỨ HAI MƯƠI MỐT", "21", ""),
+    ("PHẦN THỨ MƯỜI", "10", ""),
+    ("PHẦN THỨ TƯ NHIỆM VỤ", "4", "NHIỆM VỤ"),
+])
+def test_written_ordinals_above_ten_are_read_as_numbers(text, label, title):
+    marker = parse_marker(text)
+    assert marker is not None and (marker.kind, marker.label, text[marker.end:]) == ("phan", label, title)
+
+
+def test_ordinal_values_refuse_what_is_not_a_number():
+    from rag.ingest.numbering import ordinal_value
+
+    words = ("nhất", "mười lăm", "bốn mươi tư", "chín mươi chín")
+    assert [ordinal_value(w) for w in words] == [1, 15, 44, 99]
+    assert [ordinal_value(w) for w in ("", "mươi", "hai mười", "mười nhất", "mười hai ba")] == [None] * 5
+
+
+def test_a_roman_part_number_alone_on_its_line_heads_the_items_under_it():
+    from rag.ingest.documents import document_from_text
+
+    text = ("HỘI ĐỒNG NHÂN DÂN\nTỈNH QUẢNG NGÃI\n\nNGHỊ QUYẾT\nVề phát triển thủy sản\n\nI.\nQuan điểm\n\n"
+            "1. Phát triển thủy sản bền vững.\n\nII.\nMục tiêu\n\n"
+            "1. Đến năm 2030 sản lượng đạt một triệu tấn.\n\n"
+            "2. Không còn tàu cá vi phạm vùng biển nước ngoài.\n")
+    doc = document_from_text("nq.txt", text)
+    paths = [c.path for c in doc.clauses]
+    assert "II.2" in paths and "I.1" in paths
+    assert next(c for c in doc.clauses if c.path == "II.2").text.startswith("2. Không còn tàu cá")
+    assert next(c for c in doc.clauses if c.path == "II").text.startswith("II. Mục tiêu")

@@ -73,6 +73,10 @@ def _title_then_text(current: list[str], line: str) -> bool:
     return heading is not None and heading.kind != "bullet" and is_upper_title(" ".join(current))
 
 
+# A part or item number printed alone on its line ("II." then "Mục tiêu" on the next one).
+_BARE_NUMBER = re.compile(r"^(?:[IVXL]{1,6}|\d{1,3})\s*[.\-–]$")
+
+
 def _starts_lower(line: str) -> bool:
     first = line.lstrip()[:1]
     return bool(first) and first.islower()
@@ -83,7 +87,8 @@ def paragraphs(text: str) -> list[Paragraph]:
 
     A line that begins with a clause number or bullet starts a new paragraph. A line in
     lower case continues the previous paragraph, even across blank lines (a paragraph
-    split by a page break). Any other line continues it only when directly wrapped after
+    split by a page break), and so does the line after a number printed alone ("II.").
+    Any other line continues it only when directly wrapped after
     a line that does not end a sentence (``. ; : ! ?``), and not when it opens with a
     capitalised word after an upper-case numbered heading.
 
@@ -112,7 +117,8 @@ def paragraphs(text: str) -> list[Paragraph]:
             # even after ";" or a blank line (a page break); other lines continue it only
             # when directly wrapped.
             continues = parse_marker(line) is None and (
-                _starts_lower(line) or (not ends and not blank_since and not _title_then_text(current, line))
+                _starts_lower(line) or (len(current) == 1 and bool(_BARE_NUMBER.match(prev)))
+                or (not ends and not blank_since and not _title_then_text(current, line))
             )
             if continues:
                 current.append(line)

@@ -15,12 +15,37 @@ from dataclasses import dataclass
 
 _ROMAN = re.compile(r"^(?=[IVXL])(L?X{0,3})(IX|IV|V?I{0,3})$")
 _UPPER = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠẤẦẨẪẬẮẰẲẴẶÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
-_ORDINALS = {"nhất": "1", "hai": "2", "ba": "3", "tư": "4", "bốn": "4", "năm": "5", "sáu": "6",
-             "bảy": "7", "tám": "8", "chín": "9", "mười": "10"}
+_UNITS = {"nhất": 1, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "lăm": 5,
+          "sáu": 6, "bảy": 7, "tám": 8, "chín": 9}
+# The words of a written ordinal ("thứ mười một", "THỨ BA MƯƠI"), upper or lower case.
+_ORDINAL_WORDS = "|".join(sorted({*_UNITS, "mười", "mươi"}, key=len, reverse=True))
+_ORDINAL = rf"(?:THỨ|thứ)\s+(?:(?i:{_ORDINAL_WORDS})(?:\s+|(?=[.:\-–]|$)))+"
+
+
+def ordinal_value(words: str) -> int | None:
+    """``nhất`` → 1, ``mười một`` → 11, ``hai mươi lăm`` → 25, ``BA MƯƠI`` → 30 (``None`` if not one)."""
+    tokens = words.lower().split()
+    if not tokens:
+        return None
+    if tokens == ["nhất"]:
+        return 1
+    tens, units = 0, tokens
+    if "mười" in tokens:
+        if tokens[0] != "mười":
+            return None
+        tens, units = 1, tokens[1:]
+    elif "mươi" in tokens:
+        if len(tokens) < 2 or tokens[1] != "mươi" or tokens[0] not in _UNITS:
+            return None
+        tens, units = _UNITS[tokens[0]], tokens[2:]
+    if len(units) > 1 or (units and units[0] not in _UNITS) or (units == ["nhất"] and tens):
+        return None
+    value = tens * 10 + (_UNITS[units[0]] if units else 0)
+    return value or None
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # "PHẦN THỨ HAI", "Phần I": a part above chapters; "Phần kinh phí…" is a sentence.
-    ("phan", re.compile(r"^(?:PHẦN|Phần)\s+((?:THỨ|thứ)\s+\w+|[IVXLC]+|\d{1,2})"
-                        rf"(?=\s*(?:[.:\-–]|$|\s+[{_UPPER}]))[.:\-–]?\s*")),
+    ("phan", re.compile(rf"^(?:PHẦN|Phần)\s+({_ORDINAL}|[IVXLC]+\b|\d{{1,2}}\b)"
+                        rf"(?=\s*(?:[.:\-–]|$|[{_UPPER}]))[.:\-–]?\s*")),
     # "PHỤ LỤC II", "Phụ lục 1:", or a bare upper-case "PHỤ LỤC": an annex, outside the articles.
     ("phuluc", re.compile(r"^(?:PHỤ LỤC|Phụ lục)\s+(?:(?:SỐ|số)\s+)?([IVXLC]+|\d{1,2}[a-z]?)"
                           rf"(?=\s*(?:[.:\-–]|$|\s+[{_UPPER}(]))[.:\-–]?\s*")),
@@ -78,9 +103,10 @@ def parse_marker(text: str) -> Marker | None:
             continue
         label = match.group(1) if match.groups() else ""
         if kind == "phan" and label[:3].lower() == "thứ":
-            label = _ORDINALS.get(label.split()[-1].lower(), "")
-            if not label:
+            value = ordinal_value(label.split(maxsplit=1)[1])
+            if value is None:
                 continue
+            label = str(value)
         if kind in {"roman", "phan", "phuluc"} and label.isupper() and not _ROMAN.match(label):
             continue
         if kind == "item" and any(len(c) > 1 and c.startswith("0") for c in label.split(".")[1:]):
