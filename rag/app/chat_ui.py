@@ -16,6 +16,8 @@ EXAMPLES = [
     "Which tasks concern IUU fishing?",
     "chong khai thac hai san bat hop phap",
     "Chương trình OCOP được chỉ đạo thế nào?",
+    "Đảng viên được miễn sinh hoạt đảng trong trường hợp nào?",
+    "Mục tiêu của Nghị quyết 57 đến năm 2030",
 ]
 # After an answer the chat shows the answer's first line, not its end.
 SCROLL_TO_ANSWER = ("() => {setTimeout(() => {const m = document.querySelectorAll("
