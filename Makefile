@@ -1,7 +1,8 @@
 # Two commands do all set-up on a fresh machine:
 #   make app    create .venv, install, then start the web app on the bundled corpus
 #   make test   create .venv, install, then run the whole test suite (what CI runs)
-# Other targets: make eval, make eval-check, make bench, make lint, make test-fast.
+# Other targets: make eval, make eval-check, make bench, make lint, make test-fast,
+#   make tools (Debian packages for .doc, OCR of scans and photos, and the browser tests; needs root or sudo).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +13,20 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 
-.PHONY: install app test test-fast eval eval-check bench lint
+.PHONY: install app test test-fast eval eval-check bench lint tools
+
+# command:package pairs; a package is installed only when its command is missing.
+TOOLS := chromium:chromium antiword:antiword catdoc:catdoc soffice:libreoffice-writer-nogui \
+	tesseract:tesseract-ocr pdftoppm:poppler-utils ocrmypdf:ocrmypdf
+tools:
+	@need=""; for t in $(TOOLS); do command -v "$${t%%:*}" >/dev/null 2>&1 || need="$$need $${t##*:}"; done; \
+	ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 || need="$$need tesseract-ocr-vie"; \
+	test -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf || need="$$need fonts-liberation2"; \
+	if [ -n "$$need" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+		echo "installing:$$need"; $$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$need >/dev/null; \
+	else echo "system tools present"; fi
 
 install: $(STAMP)
 

@@ -44,8 +44,10 @@ def open_dataset_index(data: datasets.Dataset, model: str, *, progress: bool = T
     """Build or update the dataset's index, then load it."""
     folder = index_dir(data.name, model, context)
     source = {"documents": data.documents} if data.documents is not None else {"corpus": data.corpus_dir}
+    # The embedding cache beside the indexes: a rebuild after a chunker change (or of another
+    # dataset holding the same texts) embeds only the passages it has not seen.
     report = build_index(index=folder, model=model, progress=progress, lock_timeout=3600, context=context,
-                         sentence_pooling=data.sentence_pooling, **source)
+                         sentence_pooling=data.sentence_pooling, cache=datasets.OUT / "embeddings", **source)
     if report.changed_anything:
         print(report.summary().splitlines()[0], file=sys.stderr)
     return load_index(folder, settings=settings)

@@ -8,6 +8,7 @@ app) sit on top. ``text``, ``records``, ``vocab``, ``limits``, ``errors`` and
 """
 
 from .answer.compose import Answer, Citation
+from .answer.timeline import TimelineGroup, timeline
 from .app.uploads import UploadRejected
 from .errors import RagError
 from .index.build import BuildReport, build_index
@@ -30,8 +31,9 @@ __all__ = [
     "DEFAULT_MODEL", "Answer", "BuildReport", "Citation", "Clause", "Corpus", "Document", "Embedder",
     "FormatError", "Hit", "Index", "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "Limits",
     "ModelInfo", "ModelMismatchError", "ModelNotAvailableError", "QuestionTooLongError", "RagError",
-    "ReadError", "SearchSettings", "UploadRejected", "build_index", "document_from_text", "ingest_folder",
+    "ReadError", "SearchSettings", "TimelineGroup", "UploadRejected", "build_index", "document_from_text",
+    "ingest_folder",
     "load_index",
-    "normalize_query", "normalize_text", "read_document",
+    "normalize_query", "normalize_text", "read_document", "timeline",
 ]
 __version__ = "0.1.0"

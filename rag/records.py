@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .vocab import OCR_LOW_CONFIDENCE
+
 
 @dataclass(frozen=True)
 class Clause:
@@ -15,7 +17,7 @@ class Clause:
         path: Clause path such as ``II.2.6``, ``Điều 5.2.a`` or ``I¶2``.
         part: 1-based part number when a long clause was split at sentence boundaries.
         kind: ``roman``, ``alpha``, ``chuong``, ``muc``, ``dieu``, ``item``, ``point``,
-            ``bullet`` or ``paragraph``.
+            ``bullet``, ``paragraph`` or ``basis`` (the preamble's "Căn cứ …" lines, path ``Căn cứ``).
         label: The number as printed (``2.6``, ``II``, ``a``), empty for paragraphs.
         headings: Titles of the headings above this clause, outermost first.
         text: Original text of the clause (NFC, not word-segmented).
@@ -77,6 +79,12 @@ class Document:
     title: str | None = None
     pages: int | None = None
     clauses: tuple[Clause, ...] = field(default=())
+    ocr: tuple[float | None, ...] = ()  # per page: mean OCR confidence 0-100, None = text layer
+
+    @property
+    def low_confidence_pages(self) -> tuple[int, ...]:
+        """1-based pages read by OCR with a confidence under the threshold (to be checked)."""
+        return low_pages(self.ocr)
 
     @property
     def year(self) -> int | None:
@@ -93,6 +101,11 @@ class Document:
         if with_clauses:
             data["clauses"] = [c.to_dict() for c in self.clauses]
         return data
+
+
+def low_pages(ocr: tuple[float | None, ...]) -> tuple[int, ...]:
+    """1-based pages whose OCR confidence is under :data:`rag.vocab.OCR_LOW_CONFIDENCE`."""
+    return tuple(i + 1 for i, conf in enumerate(ocr) if conf is not None and conf < OCR_LOW_CONFIDENCE)
 
 
 @dataclass(frozen=True)

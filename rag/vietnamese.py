@@ -83,3 +83,22 @@ def lexical_tokens(text: str) -> list[str]:
 def folded_tokens(tokens: list[str]) -> list[str]:
     """Diacritic-folded form of :func:`lexical_tokens` output."""
     return [fold(t) for t in tokens]
+
+
+@lru_cache(maxsize=1)
+def dictionary_words() -> frozenset[str]:
+    """Lower-case entries of underthesea's Viet74K word list (found without importing underthesea).
+
+    Empty when underthesea or its list is missing: callers must then leave text as it is.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("underthesea")
+    if spec is None or not spec.origin:
+        return frozenset()
+    path = Path(spec.origin).parent / "corpus" / "data" / "Viet74K.txt"
+    if not path.is_file():
+        return frozenset()
+    lines = path.read_text("utf-8").splitlines()
+    return frozenset(unicodedata.normalize("NFC", line.strip().lower()) for line in lines if line.strip())

@@ -11,8 +11,12 @@ SOURCE_MODEL = "intfloat/multilingual-e5-small"
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 
-FILE_TYPES = (".txt", ".md", ".docx", ".pdf", ".doc", ".rtf", ".odt", ".html", ".htm")
-"""File types ingestion reads (and the app accepts as uploads)."""
+FILE_TYPES = (".txt", ".md", ".docx", ".pdf", ".doc", ".rtf", ".odt", ".html", ".htm",
+              ".png", ".jpg", ".jpeg", ".tif", ".tiff")
+"""File types ingestion reads (and the app accepts as uploads); images and scanned PDFs through OCR."""
+# Mean OCR word confidence (0-100) under which a page is flagged for a person to check
+# (rag.ingest.ocr; eval/reports/ocr-*.md).
+OCR_LOW_CONFIDENCE = 80.0
 MODES = ("hybrid", "dense", "bm25")
 """Retrieval modes, default first."""
 FAISS_KINDS = ("flat", "fp16", "hnsw")

@@ -165,7 +165,13 @@ def test_reasons_and_dates_read_in_vietnamese():
     assert reason_vi("uploads/x.docx: corrupt DOCX: not a ZIP container (bad)").startswith(
         "uploads/x.docx: tệp hỏng hoặc không đúng định dạng (Chi tiết: corrupt DOCX")
     assert reason_vi("empty file").startswith("tệp không có nội dung chữ")
-    assert "ảnh quét" in reason_vi("a.pdf: PDF has no text layer (scanned image?); run OCR first")
+    assert "chưa cài công cụ nhận dạng chữ" in reason_vi(
+        "a.pdf: PDF has no text layer (scanned image?) and cannot be read: OCR needs tesseract with its "
+        "Vietnamese model (Debian: apt install tesseract-ocr tesseract-ocr-vie)")
+    assert "bản quét trống hoặc quá mờ" in reason_vi(
+        "a.pdf: PDF has no text layer, and OCR found no text on its 2 page(s) (blank or unreadable scan)")
+    assert "chưa cài công cụ nhận dạng chữ" in reason_vi(
+        "anh.png: OCR needs tesseract with its Vietnamese model (Debian: apt install tesseract-ocr)")
     assert reason_vi("x.docx: tệp rỗng") == "x.docx: tệp rỗng"  # already Vietnamese
     assert parse_date_vi("11/10/2024") == "2024-10-11" and parse_date_vi("2024-10-11") == "2024-10-11"
     assert parse_date_vi("31/02/2024") is None and parse_date_vi("hôm qua") is None

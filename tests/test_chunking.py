@@ -105,7 +105,11 @@ def test_attached_programme_and_annex_are_not_cited_under_the_last_article():
     assert by_text(clauses, "Điều 3.").path == "Điều 3"
     assert not any(c.path.startswith("Điều 3") and c.path != "Điều 3" for c in clauses), \
         [c.path for c in clauses]
-    assert by_text(clauses, "Nơi nhận").path.startswith("¶")
+    # The recipients before the programme are no clause; the signature stays, as a top paragraph.
+    assert not any("Nơi nhận" in c.text or "Ban Bí thư Trung ương Đảng" in c.text or "Lưu: VT" in c.text
+                   for c in clauses), [c.text for c in clauses]
+    assert by_text(clauses, "TM. CHÍNH PHỦ").path.startswith("¶")
+    assert by_text(clauses, "Căn cứ Luật Tổ chức").path == "Căn cứ"
     assert by_text(clauses, "CHƯƠNG TRÌNH HÀNH ĐỘNG").path == "Chương trình"
     assert by_text(clauses, "Đến năm 2030").path == "Chương trình.I.1"
     assert by_text(clauses, "a) Rà soát").path == "Chương trình.II.1.a"
@@ -125,7 +129,8 @@ def test_an_annex_after_the_signature_is_kept():
     clauses = clauses_of(decision)
     # The signature block is in the document's last half, where the body used to end.
     assert by_text(clauses, "Tổ chức đại hội").path == "Phụ lục.1"
-    assert by_text(clauses, "Như Điều 3").path.startswith("¶")
+    assert not any("Như Điều 3" in c.text or "Lưu VP" in c.text or "Nơi nhận" in c.text for c in clauses)
+    assert by_text(clauses, "T/M BAN THƯỜNG VỤ").path.startswith("¶")
 
 
 def test_parts_of_a_code_stay_out_of_article_paths():

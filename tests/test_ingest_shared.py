@@ -73,3 +73,31 @@ def test_local_government_metadata_coverage():
     issuer = sum(1 for d in result.documents if d.issuer) / total
     doc_type = sum(1 for d in result.documents if d.doc_type) / total
     assert year >= 0.95 and issuer >= 0.90 and doc_type >= 0.90, (year, issuer, doc_type)
+
+
+# Read by hand from each file: a field the text does not state stays None.
+SIGNED = {
+    "ducpho-thiuy": ("XXI", "Đỗ Tâm Hiền"), "huong-dan-02": (None, "Triệu Thị Ngọc"),
+    "huong-dan-06": ("XIII", "Trần Cẩm Tú"), "huong-dan-huy-hieu": (None, "Triệu Thị Ngọc"),
+    "ket-luan-69": (None, "Trương Thị Mai"), "nghi-quyet-03": (None, "Nguyễn Hòa Bình"),
+    "nghi-quyet-20": ("XI", None), "nghi-quyet-57": (None, "Tô Lâm"), "quy-dinh-294": ("XIII", "Tô Lâm"),
+}
+
+
+@pytest.mark.parametrize(("prefix", "expected"), SIGNED.items())
+def test_term_and_signer_of_each_party_document(party, prefix, expected):
+    doc = next(d for d in party.documents if d.source.startswith(prefix))
+    assert (doc.term, doc.signer) == expected
+
+
+def test_basis_lines_are_one_basis_clause_and_recipients_are_no_clause(party):
+    for prefix in ("quy-dinh-294", "huong-dan-06", "huong-dan-02", "nghi-quyet-03"):
+        doc = next(d for d in party.documents if d.source.startswith(prefix))
+        basis = [c for c in doc.clauses if c.kind == "basis"]
+        assert basis and all(c.path == "Căn cứ" for c in basis), prefix
+        assert not any(c.path.startswith("¶") and "Căn cứ" in c.text[:12] for c in doc.clauses), prefix
+        recipients = ("Nơi nhận", "- Lưu:", "- Lưu.", "- Lưu VP", "- Lưu Văn phòng")  # not "- Lưu ý"
+        assert not any(c.text.startswith(recipients) for c in doc.clauses), prefix
+    resolution = next(d for d in party.documents if d.source.startswith("nghi-quyet-03"))
+    # The signature before the attached programme stays (it answers "who signed").
+    assert next(c for c in resolution.clauses if "Nguyễn Hòa Bình" in c.text).path == "¶4"

@@ -96,6 +96,8 @@ class Answer:
         direct: The sentences that answer, from the cited clauses (empty when not found).
         refused: Why the question was not searched ("" when it was).
         read_with: The earlier question a follow-up was read with ("" when none).
+        implemented_in: For a question about a document that others implement, their
+            closest clauses ("Được cụ thể hóa tại …"), numbered on from ``citations``.
     """
 
     question: str
@@ -107,6 +109,7 @@ class Answer:
     direct: tuple[AnswerSentence, ...] = ()
     refused: str = ""
     read_with: str = ""
+    implemented_in: tuple[Citation, ...] = ()
 
     @property
     def related(self) -> tuple[Citation, ...]:
@@ -134,6 +137,10 @@ class Answer:
     def to_dict(self) -> dict:
         """JSON-ready dictionary."""
         return asdict(self)
+
+
+IMPLEMENTED_IN = {True: "Được cụ thể hóa tại", False: "Implemented in"}
+"""Heading of an answer's clauses from the documents implementing the one asked about."""
 
 
 def query_terms(text: str) -> set[str]:
@@ -235,5 +242,10 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"[{citation.rank}] {citation.label}")
         lines.append("    " + " ".join(citation.marked("«", "»").split()))
         lines.append(f"    ({citation.source})")
+    if answer.implemented_in:
+        lines.append(f"\n{IMPLEMENTED_IN[answer.language == 'vi']}:")
+    for citation in answer.implemented_in:
+        lines.append(f"[{citation.rank}] {citation.label}")
+        lines.append("    " + " ".join(citation.text.split()))
     lines.append(f"\n{'độ tin cậy' if answer.language == 'vi' else 'confidence'}: {answer.confidence:.3f}")
     return "\n".join(lines)

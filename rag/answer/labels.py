@@ -87,11 +87,13 @@ def clause_label(path: str, number: str = "", language: str = "vi") -> str:
     """How a clause path is read: ``mục II.2.6``, ``đoạn 1, phần I``, ``Điều 5, khoản 2, điểm a``.
 
     Args:
-        path: The clause path (``II.2.6``, ``I¶1``, ``Phần 2.A.II.1.1.2.6``).
+        path: The clause path (``II.2.6``, ``I¶1``, ``Phần 2.A.II.1.1.2.6``, ``Căn cứ``).
         number: The clause's number as printed (``2.6``), which keeps ``2.6`` whole.
         language: ``vi`` or ``en``.
     """
     path = _SUFFIX.sub("", path)
+    if path == "Căn cứ":  # the legal basis of the preamble (rag.ingest.blocks)
+        return "Căn cứ" if language == "vi" else "legal basis"
     paragraph = _PARAGRAPH.search(path)
     base = path[:paragraph.start()] if paragraph else path
     if base.startswith("Điều"):

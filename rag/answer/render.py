@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from ..index.rows import ChunkRow, DocRow
 from ..records import Hit
-from .compose import Answer, Citation
+from .compose import IMPLEMENTED_IN, Answer, Citation
 from .labels import citation_label, clause_label, format_date
 from .sentences import display_text
 
@@ -98,6 +98,11 @@ def answer_markdown(answer: Answer, list_citations: bool = True) -> str:
                      + " ".join(f"{_sentence_md(s)} [{s.citation}]" for s in answer.direct))
         lines.append("")
     lines += [md_text(answer.lead), ""]
+    if answer.implemented_in:  # the chat has no cards for these: they are listed in every view
+        lines += [f"*{IMPLEMENTED_IN[vi]}:*"] + [
+            f"- [{c.rank}] {md_text(c.label)}: {md_text(c.text[:200])}{'…' if len(c.text) > 200 else ''}"
+            for c in answer.implemented_in]
+        lines.append("")
     if not list_citations:
         return "\n".join(lines).strip()
     if answer.found:
@@ -162,8 +167,17 @@ def mark_phrases(text: str, phrases) -> str:
     return _marked_html(text, sorted(spans))
 
 
+def ocr_note(doc: DocRow) -> str:
+    """The viewer's line about a document read by OCR: pages, mean confidence, pages to check."""
+    from ..ingest.ocr import ocr_summary
+
+    note = ocr_summary(doc.ocr)
+    return f"<p class='ocr-note'>Văn bản {html.escape(note[0].lower() + note[1:])}</p>" if note else ""
+
+
 def document_html(doc: DocRow, chunks: list[ChunkRow], selected: str | None = None, *,
-                  marks: tuple[str, ...] = (), link: tuple[str, str] | None = None) -> str:
+                  marks: tuple[str, ...] = (), link: tuple[str, str] | None = None,
+                  related: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()) -> str:
     """The whole document with one anchor per clause; the ``selected`` clause id is highlighted.
 
     Args:
@@ -172,6 +186,9 @@ def document_html(doc: DocRow, chunks: list[ChunkRow], selected: str | None = No
         selected: The clause id to highlight (and to mark ``marks`` in).
         marks: Phrases of the question to mark in the selected clause.
         link: ``(url, text)`` of a link to the original file, shown under the heading.
+        related: Lines of links to other documents under the heading, ``(title, ((url, text), …))``
+            — "Căn cứ / thực hiện", "Được cụ thể hóa bởi" (:func:`rag.answer.links.link_lines`);
+            empty lines are left out.
     """
     text = doc.text or ""
     head = " · ".join(html.escape(str(v)) for v in (doc.doc_type, doc.number, doc.issuer,
@@ -181,18 +198,30 @@ def document_html(doc: DocRow, chunks: list[ChunkRow], selected: str | None = No
     if link:
         out.append(f"<p class='original'><a href='{html.escape(link[0], quote=True)}' target='_blank' "
                    f"rel='noopener'>{html.escape(link[1])}</a></p>")
+    for title, targets in related:
+        if targets:
+            items = ", ".join(f"<a href='{html.escape(url, quote=True)}' target='_blank' rel='noopener'>"
+                              f"{html.escape(text)}</a>" for url, text in targets)
+            out.append(f"<p class='doc-links'>{html.escape(title)}: {items}</p>")
+    if doc.ocr:
+        out.append(ocr_note(doc))
+    low = set(doc.low_confidence_pages)
     cursor = 0
     for n, chunk in enumerate(sorted(chunks, key=lambda c: c.start)):
         start, end = max(chunk.start, cursor), chunk.end
         if start > cursor and text[cursor:start].strip():
             out.append(f"<div class='plain'>{html.escape(display_text(text[cursor:start].strip()))}</div>")
         classes = "clause selected" if selected and chunk.clause_id == selected else "clause"
+        if chunk.page in low:
+            classes += " low-ocr"
         anchor = html.escape(chunk.clause_id, quote=True)
         # The path as a reader says it ("đoạn 1, phần I", not "I¶1"); the raw path stays in data-clause.
         label = clause_label(chunk.path, chunk.label) if chunk.path else ""
         body = display_text(text[start:end] if end > start else chunk.text)
         body = mark_phrases(body, marks) if marks and "selected" in classes else html.escape(body)
-        out.append(f"<div class='{classes}' id='clause-{n}' data-clause='{anchor}'>"
+        warn = (f" title='Trang {chunk.page} đọc bằng OCR, độ tin cậy {doc.ocr[chunk.page - 1]:.0f}%: "
+                f"đối chiếu bản gốc'" if chunk.page in low else "")
+        out.append(f"<div class='{classes}' id='clause-{n}' data-clause='{anchor}'{warn}>"
                    f"<span class='path'>{html.escape(label)}</span>{body}</div>")
         cursor = max(cursor, end)
     if text[cursor:].strip():

@@ -77,6 +77,11 @@ class DataDir:
         return self.root / "feedback.jsonl"
 
     @property
+    def embeddings(self) -> Path:
+        """The content-addressed embedding cache shared by every index built here."""
+        return self.root / "embeddings"
+
+    @property
     def metadata(self) -> Path:
         """Metadata corrections by document id (applied over what was read from the files)."""
         return self.root / "metadata.json"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..answer.labels import format_date
+from ..answer.links import link_lines
 from ..answer.render import document_html
 from ..errors import RagError
 from ..index.build import build_index
@@ -117,8 +118,11 @@ class Library:
             self.progress = step
 
         try:
+            # The data directory's embedding cache: a first start killed half-way resumes, and a
+            # rebuild (new chunker, new index format) re-embeds only the passages that changed.
             report = build_index(self.corpus, self.index_dir, embedder=self.embedder, progress=progress,
-                                 lock_timeout=600, limits=self.limits, on_progress=seen)
+                                 lock_timeout=600, limits=self.limits, on_progress=seen,
+                                 cache=self.data.embeddings)
         finally:
             self.progress = None
         log.info("%s", report.summary())
@@ -264,7 +268,8 @@ class Library:
         page = next((c.page for c in chunks if c.clause_id == selected and c.page), None)
         text = VI["open_original_page"].format(page=page) if page else VI["open_original"]
         link = (original_url(doc.id, page), text)
-        return document_html(doc, chunks, selected, marks=marks, link=link)
+        related = link_lines(self.index.links, doc.id, self.index.backend.document, original_url)
+        return document_html(doc, chunks, selected, marks=marks, link=link, related=related)
 
 
 _STAGES = {"reading": "đọc văn bản", "embedding": "mã hóa điều khoản", "writing": "ghi chỉ mục",

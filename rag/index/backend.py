@@ -52,6 +52,10 @@ class Filters:
         doc_type: Document type such as ``Nghị quyết`` (case and diacritics ignored).
         issuer: Substring of the issuer (case and diacritics ignored).
         doc_ids: Only these documents (empty: any).
+        implements: Number or id of a document ("57-NQ/TW"): only the documents that refer to
+            it ("văn bản thực hiện NQ 57", :mod:`rag.ingest.links`).
+        implementing: The ids of those documents, filled in by the search facade from the
+            index's link graph (``None`` until then: then no document passes).
     """
 
     year_from: int | None = None
@@ -59,13 +63,16 @@ class Filters:
     doc_type: str | None = None
     issuer: str | None = None
     doc_ids: tuple[str, ...] = ()
+    implements: str | None = None
+    implementing: tuple[str, ...] | None = None
 
     @classmethod
-    def of(cls, *, year_from=None, year_to=None, doc_type=None, issuer=None, doc_id=None) -> Filters:
+    def of(cls, *, year_from=None, year_to=None, doc_type=None, issuer=None, doc_id=None,
+           implements=None) -> Filters:
         """Filters from the search API's keyword arguments (``doc_id``: one id or a list)."""
         ids = (doc_id,) if isinstance(doc_id, str) else tuple(doc_id or ())
         return cls(None if year_from is None else int(year_from), None if year_to is None else int(year_to),
-                   doc_type or None, issuer or None, ids)
+                   doc_type or None, issuer or None, ids, implements or None)
 
     @property
     def empty(self) -> bool:
@@ -83,6 +90,8 @@ class Filters:
         if self.doc_type and fold_lower(doc.doc_type) != fold_lower(normalize_query(self.doc_type)):
             return False
         if self.issuer and fold_lower(normalize_query(self.issuer)) not in fold_lower(doc.issuer):
+            return False
+        if self.implements and doc.id not in (self.implementing or ()):
             return False
         return not self.doc_ids or doc.id in self.doc_ids
 

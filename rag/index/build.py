@@ -29,6 +29,7 @@ from ..vocab import DEFAULT_MAX_CHARS
 from . import format as fmt
 from . import sentences, store
 from .backend import NewDocument, check_backend
+from .embed_cache import CachedEmbedder, EmbeddingCache
 from .embedded_writer import EmbeddedWriter
 from .integrity import IndexCorruptError
 from .lexical import DEFAULT_PARAMS
@@ -62,7 +63,7 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
                 limits: Limits = DEFAULT_LIMITS, context: str = DEFAULT_CONTEXT,
                 lexical_params: dict | None = None, sentence_pooling: str = "apart",
                 progress: bool = False, on_progress: Callable[[BuildProgress], None] | None = None,
-                lock_timeout: float = 0.0) -> BuildReport:
+                lock_timeout: float = 0.0, cache: str | Path | None = None) -> BuildReport:
     """Build the index of ``corpus`` (or of in-memory ``documents``) in ``index``, or update it.
 
     Args:
@@ -91,6 +92,9 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         on_progress: Called with a :class:`~rag.index.report.BuildProgress` as files are
             read and clauses embedded, before writing, and when done (for a progress display).
         lock_timeout: Seconds to wait for another build holding the lock.
+        cache: Folder of the content-addressed embedding cache (:mod:`rag.index.embed_cache`):
+            passages embedded before by this model are read from it, new ones are stored as
+            each batch is embedded (a killed build resumes). ``None``: no cache.
 
     Returns:
         A :class:`BuildReport`.
@@ -120,6 +124,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         store.cleanup(root)  # leftovers of builds that died
         live = store.current_version(root)
         embedder = embedder or _load_embedder(model, live)
+        if cache is not None:
+            embedder = CachedEmbedder(embedder, EmbeddingCache(cache, embedder.info))
         sentences.check_pooling(sentence_pooling, embedder)
         settings = {**settings, "sentences": sentences.settings(embedder, sentence_pooling)}
         base = None if rebuild or live is None else _reusable(live, embedder, settings, report)
@@ -138,12 +144,17 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
             writer.add_documents(_embed(plan.pending, embedder, context, sentence_pooling, progress, report,
                                         notify))
             notify(BuildProgress("writing"))
+            written = time.perf_counter()
             writer.delete_documents(set(old) - set(plan.order))
-            report.embed_seconds = time.perf_counter() - start
             meta = _meta(embedder, settings, corpus, plan, report, started)
             report.version = writer.persist(meta, plan.order)
+            report.write_seconds = time.perf_counter() - written
+            report.embed_seconds = time.perf_counter() - start
         else:
             report.version = live
+    if isinstance(embedder, CachedEmbedder):
+        report.cache_hits, report.cache_misses = embedder.cache.hits, embedder.cache.misses
+        embedder.cache.close()
     if on_progress is not None:
         on_progress(BuildProgress("done"))
     report.documents = len(plan.order)

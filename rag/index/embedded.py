@@ -166,10 +166,16 @@ class EmbeddedBackend:
             wanted = fold_lower(normalize_query(filters.issuer))
             allowed &= np.array([wanted in s for s in self._doc_issuer], dtype=bool)
         if filters.doc_ids:
-            ids = set(filters.doc_ids)
-            allowed &= np.array([d.id in ids for d in self._documents], dtype=bool)
+            allowed &= self._only(filters.doc_ids)
+        if filters.implements:  # not resolved by the facade (None): nothing passes, as in Filters.admits
+            allowed &= self._only(filters.implementing or ())
         mask = allowed[self._chunk_doc]
         return Selection(filters, mask, nothing=not mask.any())
+
+    def _only(self, ids) -> np.ndarray:
+        """Per document: True for the ``ids``."""
+        wanted = set(ids)
+        return np.array([d.id in wanted for d in self._documents], dtype=bool)
 
     def dense_search(self, vector: np.ndarray, k: int, selection: Selection) -> dict[int, float]:
         """The ``k`` selected rows nearest to ``vector``."""

@@ -26,6 +26,9 @@ class BuildReport:
     seconds: float = 0.0
     full_rebuild: bool = False
     reason: str = ""
+    cache_hits: int = 0  # passages (clauses and sentences) whose vectors came from the embedding cache
+    cache_misses: int = 0  # passages the encoder embedded (and the cache then stored)
+    write_seconds: float = 0.0
 
     @property
     def changed_anything(self) -> bool:
@@ -41,6 +44,13 @@ class BuildReport:
                  f"({self.embedded} embedded) in {self.seconds:.1f} s -> {self.version or self.index}"]
         if self.reason:
             lines.append(f"  full rebuild because {self.reason}")
+        if self.cache_hits or self.cache_misses:
+            share = self.cache_hits / (self.cache_hits + self.cache_misses)
+            lines.append(f"  embedding cache: {self.cache_hits:,} vectors reused, {self.cache_misses:,} "
+                         f"embedded ({share:.1%} reused)")
+        embed = self.embed_seconds - self.write_seconds
+        lines.append(f"  time: read {self.read_seconds:.1f} s, embed {embed:.1f} s, "
+                     f"write {self.write_seconds:.1f} s")
         for label, items in (("added", self.added), ("changed", self.changed), ("deleted", self.deleted)):
             if items:
                 lines.append(f"  {label} ({len(items)}): " + ", ".join(items[:10])

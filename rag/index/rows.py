@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
-from ..records import Clause, Document
+from ..records import Clause, Document, low_pages
 
 ChunkRow = Clause
 """One indexed chunk — a clause, or one part of a clause split at sentence boundaries — is the
@@ -43,6 +43,7 @@ class DocRow:
     title: str | None = None
     pages: int | None = None
     clause_count: int = 0
+    ocr: tuple[float | None, ...] = ()  # per page: OCR confidence, None for a text-layer page
 
     @property
     def year(self) -> int | None:
@@ -53,12 +54,20 @@ class DocRow:
     def from_document(cls, doc: Document, sha256: str) -> DocRow:
         """The row of a read document."""
         return cls(doc.id, doc.source, doc.format, doc.text, sha256, doc.doc_type, doc.number, doc.issuer,
-                   doc.date, doc.date_source, doc.term, doc.signer, doc.title, doc.pages, len(doc.clauses))
+                   doc.date, doc.date_source, doc.term, doc.signer, doc.title, doc.pages, len(doc.clauses),
+                   tuple(doc.ocr))
 
     @classmethod
     def from_dict(cls, data: dict) -> DocRow:
         """The row of one parsed ``documents.jsonl`` line."""
-        return cls(**{f.name: data.get(f.name, _default(f)) for f in fields(cls)})
+        row = {f.name: data.get(f.name, _default(f)) for f in fields(cls)}
+        row["ocr"] = tuple(row["ocr"] or ())
+        return cls(**row)
+
+    @property
+    def low_confidence_pages(self) -> tuple[int, ...]:
+        """1-based pages read by OCR with a confidence under the threshold (to be checked)."""
+        return low_pages(self.ocr)
 
     def to_dict(self) -> dict:
         """The ``documents.jsonl`` line of this row (``year`` added for readers of the file)."""
@@ -68,6 +77,8 @@ class DocRow:
 
 
 def _default(f):
+    if f.name == "ocr":
+        return ()
     return "" if f.name in {"text", "sha256", "format"} else (0 if f.name == "clause_count" else None)
 
 

@@ -13,33 +13,29 @@ levels, which rank ``Phụ lục`` / attached document > ``Phần`` > ``Chương
 nesting in it, and an annex or attached document closes the articles.
 Every clause keeps the titles of the levels above it. The header block, the "Nơi nhận"
 list and the signature block are not clauses, except that a signature followed by an annex
-or attached programme stays, as top-level paragraphs rather than under the last article.
-Clauses longer than ``max_chars`` are split at sentence boundaries into parts that share
-the path.
+or attached programme stays, as top-level paragraphs rather than under the last article
+(it says who signed); the "Nơi nhận" list before it is left out all the same. The legal
+basis of the preamble ("- Căn cứ Điều lệ Đảng;", "Xét Tờ trình…") is one clause with the
+path ``Căn cứ`` and the kind ``basis`` (see :mod:`rag.ingest.blocks`), not paragraphs ``¶1``,
+``¶2``…; printed rules ("-----") are dropped. Clauses longer than ``max_chars`` are split at
+sentence boundaries into parts that share the path.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..records import Clause
 from ..vocab import DEFAULT_MAX_CHARS
-from .layout import Paragraph, is_upper_title
+from .blocks import END_MATTER, RECIPIENTS, attached_name, basis_run, is_recipient, is_rule, opens_annex
+from .layout import Paragraph
 from .numbering import Marker, parse_marker
 
 # Bumped whenever clause boundaries or paths change, so existing indexes are rebuilt.
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 HEADING_CHARS = 160
-
-_END_MATTER = re.compile(
-    r"^(?:Nơi nhận\s*:?|T/?M\.?\s|TM\.\s|K/?T\.?\s|KT\.\s|Q\.\s|TL\.\s|T/L\s|"
-    r"TM\s+(?:BAN|THỊ|TỈNH|HUYỆN|THÀNH|ĐẢNG|HỘI|ỦY|UỶ|CHÍNH)|"
-    r"CHỦ TỊCH$|BÍ THƯ$|TỔNG BÍ THƯ$)"
-)
-# Upper-case title of a document printed after a resolution's signature
-# ("CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA CHÍNH PHỦ", "QUY CHẾ LÀM VIỆC…").
-_ATTACHED = re.compile(r"^(CHƯƠNG TRÌNH|KẾ HOẠCH|QUY CHẾ|QUY ĐỊNH|ĐIỀU LỆ|ĐỀ ÁN|HƯỚNG DẪN)\b")
+BASIS_PATH = "Căn cứ"
 # Outer levels by rank (lower contains higher); deeper kinds nest by first appearance.
 _RANK = {"phuluc": 0, "attached": 0, "phan": 1, "chuong": 2, "muc": 3, "alpha": 4, "roman": 5}
 _FRONT_START = re.compile(r"^(?:Căn cứ|Tại Hội nghị|Tại kỳ họp|Thực hiện|Sau khi|Để|Ngày)")
@@ -73,26 +69,11 @@ def body_bounds(paras: list[Paragraph]) -> tuple[int, int]:
     end = len(paras)
     half = start + (len(paras) - start) // 2
     for i in range(max(start + 1, half), len(paras)):
-        if _END_MATTER.match(paras[i].text):
-            if not any(_opens_annex(p.text) for p in paras[i + 1:]):
+        if END_MATTER.match(paras[i].text):
+            if not any(opens_annex(p.text) for p in paras[i + 1:]):
                 end = i
             break
     return start, end
-
-
-def _opens_annex(text: str) -> bool:
-    marker = parse_marker(text)
-    if marker is not None:
-        return marker.kind == "phuluc"
-    return _attached_name(text) is not None
-
-
-def _attached_name(text: str) -> str | None:
-    """``Chương trình`` for "CHƯƠNG TRÌNH HÀNH ĐỘNG CỦA CHÍNH PHỦ…", else ``None``."""
-    found = _ATTACHED.match(text)
-    if found and is_upper_title(_upper_head(text)):
-        return found.group(1).capitalize()
-    return None
 
 
 def _path(stack: list[_Level]) -> str:
@@ -119,16 +100,6 @@ def _path(stack: list[_Level]) -> str:
         else:
             parts.append(level.marker.label)
     return ".".join(parts)
-
-
-def _upper_head(text: str) -> str:
-    """The words of ``text`` before the first one with a lower-case letter."""
-    words = []
-    for word in text.split():
-        if any(c.islower() for c in word):
-            break
-        words.append(word)
-    return " ".join(words)
 
 
 def _cut_at(stack: list[_Level], key: str, kind: str) -> int:
@@ -190,6 +161,64 @@ def _cut(sentence: str, max_chars: int) -> list[str]:
     return out
 
 
+def _pieces(text: str, body: str, offset: int, max_chars: int) -> list[tuple[str, int]]:
+    """``body`` (found in ``text`` from ``offset`` on) split at sentences, each with its start."""
+    out = []
+    cursor = offset
+    for piece in split_long(body, max_chars):
+        found = text.find(piece[:40], cursor)
+        start = found if found >= 0 else cursor
+        out.append((piece, start))
+        cursor = min(len(text), start + len(piece))
+    return out
+
+
+def _basis_pieces(text: str, paras: list[Paragraph], max_chars: int) -> list[tuple[str, int]]:
+    """The basis paragraphs packed into parts of up to ``max_chars``, each a span of ``text``."""
+    out: list[tuple[str, int]] = []
+    group: list[Paragraph] = []
+
+    def flush() -> None:
+        if group:
+            start, last = group[0].offset, group[-1]
+            out.append((text[start:last.offset + len(last.text)], start))
+            group.clear()
+
+    for para in paras:
+        if len(para.text) > max_chars:  # one long "Căn cứ" line: split like any clause
+            flush()
+            out.extend(_pieces(text, para.text, para.offset, max_chars))
+            continue
+        if group and para.offset + len(para.text) - group[0].offset > max_chars:
+            flush()
+        group.append(para)
+    flush()
+    return out
+
+
+@dataclass
+class _Output:
+    """Clauses built so far, with the count of each path (a repeated path gets ``~2``)."""
+
+    doc_id: str
+    text: str
+    clauses: list[Clause] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def add(self, path: str, kind: str, label: str, headings: tuple[str, ...],
+            pieces: list[tuple[str, int]], page: int | None) -> None:
+        n = self.seen.get(path, 0) + 1
+        self.seen[path] = n
+        unique_path = path if n == 1 else f"{path}~{n}"  # numbering restarted or repeated
+        for part, (piece, start) in enumerate(pieces, 1):
+            clause_id = f"{self.doc_id}#{unique_path}" + (f"#{part}" if part > 1 else "")
+            self.clauses.append(Clause(
+                id=clause_id, doc_id=self.doc_id, path=unique_path, part=part, kind=kind, label=label,
+                headings=headings, text=piece, start=start, end=min(len(self.text), start + len(piece)),
+                page=page,
+            ))
+
+
 def build_clauses(doc_id: str, text: str, paras: list[Paragraph], *,
                   pages: list[int | None] | None = None,
                   max_chars: int = DEFAULT_MAX_CHARS) -> list[Clause]:
@@ -203,57 +232,62 @@ def build_clauses(doc_id: str, text: str, paras: list[Paragraph], *,
         max_chars: Clauses longer than this are split at sentence boundaries.
 
     Returns:
-        Clauses in document order with unique ids.
+        Clauses in document order with unique ids; the legal basis, if any, first.
     """
     start, end = body_bounds(paras)
+    basis = basis_run(paras, start, end)
+    out = _Output(doc_id, text)
     stack: list[_Level] = []
     top_paragraphs = 0
-    clauses: list[Clause] = []
-    seen: dict[str, int] = {}
     signed = False  # a "Nơi nhận" list or signature block was passed inside the body
+    listing = False  # inside a "Nơi nhận" list: its entries are not clauses
     for index in range(start, end):
         para = paras[index]
+        page = pages[index] if pages else None
+        if index in basis:
+            if index == basis.start:
+                chosen = paras[basis.start:basis.stop]
+                out.add(BASIS_PATH, "basis", "", (), _basis_pieces(text, chosen, max_chars), page)
+            continue
+        if is_rule(para.text):
+            continue
         marker = parse_marker(para.text)
-        name = _attached_name(para.text) if marker is None and signed else None
+        name = attached_name(para.text) if marker is None and signed else None
         if name:  # a programme or rules issued by the resolution above, after its signature
             marker = Marker("attached", name, 0)
-        if _END_MATTER.match(para.text):
+        if END_MATTER.match(para.text):
             # "Nơi nhận" / signature before an attached document: no longer part of Điều 3.
             stack.clear()
             signed = True
-        if marker is not None and marker.kind != "bullet":
-            key = marker.level_key
-            del stack[_cut_at(stack, key, marker.kind):]
-            level = _Level(key, marker, _heading(para.text), "")
-            stack.append(level)
-            level.path = _path(stack)
-            path, kind, label = level.path, marker.kind, marker.label
-            headings = tuple(lv.title for lv in stack[:-1])
+        if RECIPIENTS.match(para.text):
+            listing = True
+            continue
+        if listing and is_recipient(para.text):
+            continue
+        # A signature line may stand inside the list (two-column layouts): the list goes on.
+        listing = listing and bool(END_MATTER.match(para.text))
+        if stack or (marker is not None and marker.kind != "bullet"):
+            path, kind, label, headings = _place(stack, marker, para.text)
         else:
-            if stack:
-                stack[-1].paragraphs += 1
-                path = f"{stack[-1].path}¶{stack[-1].paragraphs}"
-            else:
-                top_paragraphs += 1
-                path = f"¶{top_paragraphs}"
-            kind = "bullet" if marker is not None else "paragraph"
-            label = ""
-            headings = tuple(lv.title for lv in stack)
-        n = seen.get(path, 0) + 1
-        seen[path] = n
-        unique_path = path if n == 1 else f"{path}~{n}"  # numbering restarted or repeated
-        pieces = split_long(para.text, max_chars)
-        cursor = para.offset
-        for part, piece in enumerate(pieces, 1):
-            found = text.find(piece[:40], cursor)
-            piece_start = found if found >= 0 else cursor
-            piece_end = min(len(text), piece_start + len(piece))
-            cursor = piece_end
-            clause_id = f"{doc_id}#{unique_path}" + (f"#{part}" if part > 1 else "")
-            clauses.append(Clause(
-                id=clause_id, doc_id=doc_id, path=unique_path, part=part, kind=kind, label=label,
-                headings=headings, text=piece, start=piece_start, end=piece_end,
-                page=pages[index] if pages else None,
-            ))
-    return clauses
+            top_paragraphs += 1
+            path, kind, label, headings = f"¶{top_paragraphs}", _kind(marker), "", ()
+        out.add(path, kind, label, headings, _pieces(text, para.text, para.offset, max_chars), page)
+    return out.clauses
 
+
+def _kind(marker: Marker | None) -> str:
+    return "bullet" if marker is not None else "paragraph"
+
+
+def _place(stack: list[_Level], marker: Marker | None, text: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """Path, kind, label and headings of a heading (pushed on ``stack``) or a paragraph under one."""
+    if marker is not None and marker.kind != "bullet":
+        key = marker.level_key
+        del stack[_cut_at(stack, key, marker.kind):]
+        level = _Level(key, marker, _heading(text), "")
+        stack.append(level)
+        level.path = _path(stack)
+        return level.path, marker.kind, marker.label, tuple(lv.title for lv in stack[:-1])
+    stack[-1].paragraphs += 1
+    return (f"{stack[-1].path}¶{stack[-1].paragraphs}", _kind(marker), "",
+            tuple(lv.title for lv in stack))

@@ -1,7 +1,7 @@
 """Read a folder of documents into :class:`~rag.records.Document` records with clauses.
 
 Usage:
-    rag ingest DIR [--json] [--report FILE] [--max-mb 50] [--max-chars 1200]
+    rag ingest DIR [--json] [--report [FILE]] [--max-mb 50] [--max-chars 1200]
 
 Files are read recursively (:mod:`rag.ingest.corpus` says which); unreadable files, files over
 a limit (:mod:`rag.limits`) and links that lead outside the corpus are rejected with a
@@ -11,6 +11,7 @@ any metadata field) in the corpus folder override extracted metadata.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,9 +62,10 @@ def read_document(path: Path, root: Path | None = None, *, doc_id: str | None = 
     """
     raw = read_file(path, limits=limits)
     source_text = clean_markdown(raw.text) if raw.format == "md" else raw.text
-    return _parse(source_text, doc_id or path.relative_to(root).as_posix(), path.name, raw.format,
-                  raw.page_at if raw.page_starts else None, len(raw.page_starts) if raw.page_starts else None,
-                  limits=limits, max_chars=max_chars, overrides=overrides)
+    doc = _parse(source_text, doc_id or path.relative_to(root).as_posix(), path.name, raw.format,
+                 raw.page_at if raw.page_starts else None, len(raw.page_starts) if raw.page_starts else None,
+                 limits=limits, max_chars=max_chars, overrides=overrides)
+    return dataclasses.replace(doc, ocr=raw.ocr) if raw.ocr else doc
 
 
 def document_from_text(doc_id: str, text: str, *, file_format: str = "txt", limits: Limits = DEFAULT_LIMITS,

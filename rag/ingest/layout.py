@@ -77,6 +77,12 @@ def _title_then_text(current: list[str], line: str) -> bool:
 _BARE_NUMBER = re.compile(r"^(?:[IVXL]{1,6}|\d{1,3})\s*[.\-–]$")
 
 
+# In the preamble, "Căn cứ Luật …" after the title lines starts the legal basis, never a
+# wrapped line (in the body a sentence that opens with "Căn cứ" may be wrapped after a
+# heading's reference, so the rule stops at the first numbered heading).
+_BASIS_LINE = re.compile(r"^Căn cứ\s")
+
+
 def _starts_lower(line: str) -> bool:
     first = line.lstrip()[:1]
     return bool(first) and first.islower()
@@ -88,6 +94,7 @@ def paragraphs(text: str) -> list[Paragraph]:
     A line that begins with a clause number or bullet starts a new paragraph. A line in
     lower case continues the previous paragraph, even across blank lines (a paragraph
     split by a page break), and so does the line after a number printed alone ("II.").
+    Before the first numbered heading, a "Căn cứ …" line starts a paragraph (the basis).
     Any other line continues it only when directly wrapped after
     a line that does not end a sentence (``. ; : ! ?``), and not when it opens with a
     capitalised word after an upper-case numbered heading.
@@ -102,6 +109,7 @@ def paragraphs(text: str) -> list[Paragraph]:
     current: list[str] = []
     start = 0
     blank_since = False
+    numbered = False  # a numbered heading was seen: the preamble is over
     offset = 0
     for raw_line in text.split("\n"):
         line = " ".join(raw_line.split())
@@ -110,13 +118,14 @@ def paragraphs(text: str) -> list[Paragraph]:
         if not line:
             blank_since = True
             continue
+        marker = parse_marker(line)
         if current:
             prev = current[-1]
             ends = prev.endswith(_TERMINAL)
             # A line in lower case never starts a sentence, so it continues the paragraph
             # even after ";" or a blank line (a page break); other lines continue it only
             # when directly wrapped.
-            continues = parse_marker(line) is None and (
+            continues = marker is None and not (_BASIS_LINE.match(line) and not numbered) and (
                 _starts_lower(line) or (len(current) == 1 and bool(_BARE_NUMBER.match(prev)))
                 or (not ends and not blank_since and not _title_then_text(current, line))
             )
@@ -126,6 +135,7 @@ def paragraphs(text: str) -> list[Paragraph]:
                 continue
             out.append(Paragraph(" ".join(current), start))
         current, start, blank_since = [line], line_offset, False
+        numbered = numbered or (marker is not None and marker.kind != "bullet")
     if current:
         out.append(Paragraph(" ".join(current), start))
     return out

@@ -14,6 +14,7 @@ import re
 
 from ..vocab import DOC_TYPES, FILE_NAME_TYPES, NUMBER_CODES, STATE_NUMBER_CODES
 from .layout import Paragraph
+from .signing import SIGNATURE, block_signer, stated_signer, term
 
 TYPES = list(DOC_TYPES)
 _TYPE_UPPER = {t.upper(): t for t in TYPES}
@@ -26,11 +27,6 @@ _DATE_SLASH = r"ngày\s+(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
 _MEETING_DATE = re.compile(r"(?:Tại|tại)\s+(?:Hội nghị|hội nghị|Kỳ họp|kỳ họp)[^.;]{0,40}?(?:"
                            + _DATE_SLASH + "|" + _DATE_WORDS + ")")
 _PASSED_DATE = re.compile(r"thông qua\s+(?:" + _DATE_WORDS + "|" + _DATE_SLASH + ")")
-_TERM = re.compile(r"\b(?i:khóa)\s+([IVXLC]{1,6})\b")
-_SIGNATURE = re.compile(r"^(?:T/?M\.?|TM\.?|K/?T\.?|KT\.?|Q\.|TL\.|T/L)\s+(.+)$")
-_NAME = re.compile(r"^(?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
-                   r"[a-zà-ỹđ]+\s){1,4}[A-ZĐÂĂÊÔƠƯÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ]"
-                   r"[a-zà-ỹđ]+$")
 _LOCAL_BODY = {"THỊ ỦY": "thị xã", "TỈNH ỦY": "tỉnh", "HUYỆN ỦY": "huyện", "THÀNH ỦY": "thành phố",
                "QUẬN ỦY": "quận"}
 _UNIT = r"(TỈNH|THÀNH PHỐ|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG)"
@@ -44,6 +40,7 @@ _PARTY_LOCAL = re.compile(r"\b(TỈNH ỦY|THÀNH ỦY|HUYỆN ỦY|THỊ ỦY|Q
                           + r"(?=\s*\n|\s*$|\s*\||\s+\*|\s+Số)", re.M)
 _CENTRAL = [("BAN CHẤP HÀNH TRUNG ƯƠNG", "Ban Chấp hành Trung ương"), ("BỘ CHÍNH TRỊ", "Bộ Chính trị"),
             ("BAN BÍ THƯ", "Ban Bí thư"), ("CHÍNH PHỦ", "Chính phủ"), ("QUỐC HỘI", "Quốc hội")]
+_ISSUER_ABOVE_BASIS = ("ỦY BAN NHÂN DÂN", "CHÍNH PHỦ")
 _OF_ISSUER = re.compile(r"của\s+(Bộ Chính trị|Ban Bí thư|Ban Chấp hành Trung ương(?: Đảng)?|Chính phủ)")
 
 
@@ -102,28 +99,18 @@ def extract(text: str, paras: list[Paragraph], filename: str) -> dict:
     doc_type, title = _type_and_title(head_paras, code, filename, state=bool(number and code and
                                                                              f"{code}-" in number.upper()))
     date, date_source = _date(head, text, tail, filename, number)
-    # The term belongs to the issuing committee: read it from the title or a sentence
-    # naming the meeting, never from a cited older resolution.
-    term_zone = [title or ""] + [p.text for p in head_paras[:10] if re.search(r"Hội nghị|HỘI NGHỊ", p.text)]
-    term = next((t for zone in term_zone if (t := _own_term(zone))), None)
+    issuer = _issuer(head, tail, text, tail_paras)
     return {
         "doc_type": doc_type,
         "number": number,
-        "issuer": _issuer(head, tail, text, tail_paras),
+        "issuer": issuer,
         "date": date,
         "date_source": date_source,
-        "term": term,
-        "signer": _signer(tail_paras),
+        # The term belongs to the issuing body: never the term of a cited older resolution.
+        "term": term(title, head_paras, text, issuer, date),
+        "signer": block_signer(paras) or stated_signer(head_paras[:6], number),
         "title": title,
     }
-
-
-def _own_term(zone: str) -> str | None:
-    """First "khóa N" in ``zone`` that is not the term of a cited document ("Nghị quyết số 29-NQ/TW …")."""
-    for match in _TERM.finditer(zone):
-        if not re.search(r"\bsố\s+\d", zone[max(0, match.start() - 80):match.start()]):
-            return match.group(1)
-    return None
 
 
 def _number(head: str) -> tuple[str | None, str | None]:
@@ -151,6 +138,8 @@ def _type_and_title(head_paras: list[Paragraph], code: str | None, filename: str
                 for nxt in head_paras[i + 1 : i + 4]:
                     t = nxt.text.strip()
                     if len(t) > 300 or t.startswith(("Căn cứ", "-", "Tại ", "Số")) or t.endswith(":"):
+                        break
+                    if t.startswith(_ISSUER_ABOVE_BASIS):  # the enacting body above "Căn cứ …", no title
                         break
                     if not t.isupper() and not t[:1].islower() and not t.startswith(("VỀ", "về", "Về")):
                         break
@@ -205,7 +194,7 @@ def _date(head: str, text: str, tail: str, filename: str,
 def _issuer(head: str, tail: str, text: str, tail_paras: list[Paragraph]) -> str | None:
     signed = None
     for para in tail_paras:
-        match = _SIGNATURE.match(para.text.strip())
+        match = SIGNATURE.match(para.text.strip())
         if match:
             signed = match.group(1).upper()
             break
@@ -246,20 +235,3 @@ def _issuer(head: str, tail: str, text: str, tail_paras: list[Paragraph]) -> str
                 return f"{body.capitalize()} {place.group(1).strip()}"
             return body.capitalize()
     return None
-
-
-def _signer(tail_paras: list[Paragraph]) -> str | None:
-    seen_signature = False
-    candidate = None
-    for para in tail_paras:
-        text = re.sub(r"\((?:đã ký|Đã ký|ký|Ký)[^)]*\)", "", para.text).strip(" *")
-        if _SIGNATURE.match(text) or re.search(r"(?:CHỦ TỊCH|BÍ THƯ|GIÁM ĐỐC|TRƯỞNG BAN)$", text):
-            seen_signature = True
-        words = text.split()
-        # The name is often glued to the title line by the layout step: take its tail.
-        for n in (4, 3, 2):
-            tail = " ".join(words[-n:])
-            if seen_signature and _NAME.match(tail) and not tail.startswith(("Nơi", "Lưu")):
-                candidate = tail
-                break
-    return candidate

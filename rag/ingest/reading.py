@@ -1,6 +1,7 @@
-"""Reading files into normalised text: .txt, .md, .docx, .pdf, .doc, .rtf, .odt and web pages.
+"""Reading files into normalised text: .txt, .md, .docx, .pdf, .doc, .rtf, .odt, web pages and images.
 
-The last four are read by :mod:`rag.ingest.formats`.
+``.doc``, ``.rtf``, ``.odt`` and web pages are read by :mod:`rag.ingest.formats`; images and the
+pages of a PDF without a text layer by OCR (:mod:`rag.ingest.ocr`).
 
 Each reader returns a :class:`RawText` — the whole text and, for PDFs, where each page
 starts — or raises :class:`ReadError` with a reason a person can act on. Page numbers,
@@ -11,6 +12,7 @@ of :mod:`rag.ingest.layout`.
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 import zipfile
 from collections import Counter
@@ -21,9 +23,11 @@ from ..errors import RagError
 from ..limits import DEFAULT_LIMITS, MB, Limits
 from ..text import normalize_text
 from ..vocab import FILE_TYPES
+from .ocr import IMAGE_TYPES, OcrError, OcrPage, missing_tools, ocr_image, ocr_pdf_pages
 
 SUPPORTED = FILE_TYPES
 OTHER_FORMATS = (".doc", ".rtf", ".odt", ".html", ".htm")  # rag.ingest.formats
+MIN_PAGE_CHARS = 20  # a PDF page with less text than this has no text layer: it is OCR'd
 
 
 class ReadError(RagError):
@@ -32,11 +36,16 @@ class ReadError(RagError):
 
 @dataclass(frozen=True)
 class RawText:
-    """Normalised text of one file; ``page_starts[i]`` is where page ``i + 1`` begins."""
+    """Normalised text of one file; ``page_starts[i]`` is where page ``i + 1`` begins.
+
+    ``ocr[i]`` is the mean OCR word confidence (0–100) of page ``i + 1`` when that page was
+    read by OCR, ``None`` for a page read from its text layer (empty: no page was OCR'd).
+    """
 
     text: str
     format: str
     page_starts: tuple[int, ...] | None = None
+    ocr: tuple[float | None, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """1-based page containing character ``offset`` (``None`` for paged-less formats)."""
@@ -57,8 +66,8 @@ def read_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> RawText:
 
     Raises:
         ReadError: Unsupported, oversize, empty, binary, undecodable, encrypted,
-            scanned (no text layer), corrupt files, zip bombs and texts over the
-            character limit.
+            scanned (no text layer) files when OCR cannot run, corrupt files, zip bombs
+            and texts over the character limit.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -74,6 +83,8 @@ def read_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> RawText:
     elif suffix == ".docx":
         check_zip(path, limits)
         raw = RawText(_read_docx(path), "docx")
+    elif suffix in IMAGE_TYPES:
+        raw = _read_image(path)
     elif suffix in OTHER_FORMATS:
         fmt = "html" if suffix == ".htm" else suffix[1:]
         raw = RawText(normalize_text(_read_other(path, suffix, limits)), fmt)
@@ -238,14 +249,56 @@ def _read_pdf(path: Path, max_chars: int) -> RawText:
         raise ReadError(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
     if not pages:
         raise ReadError("PDF has no pages")
-    if sum(len(p.strip()) for p in pages) < 20 * len(pages) / 2:
-        raise ReadError("PDF has no text layer (scanned image?); run OCR first")
+    confidence = _ocr_blank_pages(path, pages)
+    return _paged(pages, "pdf", confidence)
+
+
+def _paged(pages: list[str], file_format: str, ocr: tuple[float | None, ...] = ()) -> RawText:
     cleaned = strip_running_lines([normalize_text(p).split("\n") for p in pages])
     text, starts = "", []
     for lines in cleaned:
         starts.append(len(text))
         text += "\n".join(lines).strip("\n") + "\n"
-    return RawText(text, "pdf", tuple(starts))
+    return RawText(text, file_format, tuple(starts), ocr)
+
+
+def _ocr_blank_pages(path: Path, pages: list[str]) -> tuple[float | None, ...]:
+    """OCR the pages without a text layer in place; their confidences (``()`` when none was)."""
+    blank = [i + 1 for i, page in enumerate(pages) if len(page.strip()) < MIN_PAGE_CHARS]
+    if not blank:
+        return ()
+    # A text PDF with a blank separator page or a scanned signature page is still read when
+    # OCR cannot run; a PDF that is mostly scanned is not.
+    scanned = sum(len(p.strip()) for p in pages) < MIN_PAGE_CHARS * len(pages) / 2
+    reason = missing_tools(pdf=True)
+    if reason:
+        if scanned:
+            raise ReadError(f"PDF has no text layer (scanned image?) and cannot be read: {reason}")
+        logging.getLogger(__name__).warning("%s: %d page(s) without text left unread: %s",
+                                            path.name, len(blank), reason)
+        return ()
+    try:
+        read = ocr_pdf_pages(path, blank)
+    except OcrError as exc:
+        raise ReadError(f"OCR of the scanned pages failed: {exc}") from exc
+    confidence: list[float | None] = [None] * len(pages)
+    for number, page in read.items():
+        pages[number - 1] = page.text
+        confidence[number - 1] = page.confidence if page.text.strip() else None
+    if scanned and not any(p.strip() for p in pages):
+        raise ReadError(f"PDF has no text layer, and OCR found no text on its {len(pages)} page(s) "
+                        "(blank or unreadable scan)")
+    return tuple(confidence)
+
+
+def _read_image(path: Path) -> RawText:
+    try:
+        read: list[OcrPage] = ocr_image(path)
+    except OcrError as exc:
+        raise ReadError(str(exc)) from exc
+    confidence = tuple(p.confidence if p.text.strip() else None for p in read)
+    return _paged([p.text for p in read], path.suffix.lower().lstrip(".").replace("jpeg", "jpg"),
+                  confidence)
 
 
 def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:

@@ -71,8 +71,7 @@ def follow_up_query(query: str, previous: str) -> str:
 def _search_each(index, plan: QueryPlan, k: int, filters: Filters,
                  doc_groups: list[set[str]]) -> list[Hit]:
     """The best clauses of each named document, interleaved (the first of each, then the second…)."""
-    per = [index.run(plan, max(1, k), Filters(filters.year_from, filters.year_to, filters.doc_type,
-                                              filters.issuer, tuple(sorted(ids))), extra=("headings",))
+    per = [index.run(plan, max(1, k), replace(filters, doc_ids=tuple(sorted(ids))), extra=("headings",))
            for ids in doc_groups]
     merged: list[Hit] = []
     for position in range(max(len(p) for p in per)):
@@ -93,6 +92,27 @@ def _named_documents(index, plan: QueryPlan, filters: Filters) -> list[set[str]]
         if ids and ids not in groups:
             groups.append(ids)
     return groups if len(groups) >= 2 else []
+
+
+def _implementing(index, plan: QueryPlan, filters: Filters, language: str, match_text: str,
+                  first_rank: int) -> tuple:
+    """The best clauses of the documents implementing the one the question names ("Được cụ thể hóa tại …").
+
+    Only for a question naming one document of the index that other documents refer to
+    (:attr:`rag.search.searcher.Index.links`), and only clauses as close to the question as
+    an answer must be; numbered on from the answer's own citations.
+    """
+    named = set().union(*(document_matches(r, index.doc_keys) for r in find_references(plan.lexical_text)))
+    if len(named) != 1:
+        return ()
+    allowed = set(filters.doc_ids) if filters.doc_ids else set(index.doc_keys)
+    sources = tuple(sorted((set(index.links.sources(next(iter(named)))) - named) & allowed))
+    if not sources:
+        return ()
+    s = index.settings
+    hits = index.run(plan, s.implementing_clauses, replace(filters, doc_ids=sources), extra=("headings",))
+    hits = [h for h in hits if h.dense_score is None or h.dense_score >= s.abstain_below]
+    return tuple(replace(c, rank=c.rank + first_rank) for c in citations_of(hits, language, match_text))
 
 
 def _direct(index, plan: QueryPlan, query: str, hits: list[Hit]):
@@ -151,6 +171,10 @@ def answer(index, question: str, k: int, filters: Filters, previous: str | None 
             or n == 0 or named or h.score >= s.answer_cut * hits[0].score]
     position = {h.chunk_id: n for n, h in enumerate(kept, 1)}
     direct = tuple(replace(d, citation=position[hits[d.citation - 1].chunk_id]) for d in direct)
-    return compose(question, citations_of(kept, language, match_text), confidence=confidence,
-                   threshold=s.abstain_below, language=language, direct=direct, read_with=read_with)
+    result = compose(question, citations_of(kept, language, match_text), confidence=confidence,
+                     threshold=s.abstain_below, language=language, direct=direct, read_with=read_with)
+    if result.found and not named:
+        result = replace(result, implemented_in=_implementing(index, plan, filters, language, match_text,
+                                                              len(result.citations)))
+    return result
 

@@ -98,3 +98,32 @@ def matches(reference: Reference, key: tuple[int, str] | None) -> bool:
 def document_matches(reference: Reference, doc_keys: dict[str, tuple]) -> set[str]:
     """Ids of the documents whose key (:func:`document_key`) ``reference`` names."""
     return {doc_id for doc_id, key in doc_keys.items() if matches(reference, key)}
+
+
+# "văn bản thực hiện NQ 57", "các kế hoạch triển khai Nghị quyết số 57-NQ/TW": a request for the
+# documents that implement a document, not for that document's clauses.
+_WANTS_IMPLEMENTING = re.compile(
+    r"^\s*(?:(?:cac|nhung)\s+)?(?:van ban|ke hoach|chuong trinh|huong dan)(?:\s+nao)?\s+"
+    r"(?:thuc hien|trien khai|cu the hoa|quan triet)\s+(?P<ref>(?:" + _TYPE_ALTERNATION + r")\s*"
+    + _NUMBER_WORD + r"\s*\d{1,4}(?:\s*/\s*(?:19|20)\d\d)?(?:\s*[-/]\s*[a-z]+(?:\s*[-/]\s*[a-z]+)?)?"
+    r"|\d{1,4}(?:\s*/\s*(?:19|20)\d\d)?\s*[-/]\s*(?:" + "|".join(_CODES) + r")(?:\s*[-/]\s*[a-z]+)?)"
+    r"\s*[,.:;]?\s*")
+
+
+def implementing_request(query: str) -> tuple[str | None, str]:
+    """The document whose implementing documents ``query`` asks for, and the rest of the query.
+
+    Matching ignores case and accents; the reference is returned as typed, for
+    ``Filters.implements`` (which reads "NQ 57", "Nghị quyết 57" and "57-NQ/TW" alike).
+
+    >>> implementing_request("văn bản thực hiện NQ 57 về dữ liệu")
+    ('NQ 57', 'về dữ liệu')
+    >>> implementing_request("nhiệm vụ chống khai thác IUU")
+    (None, 'nhiệm vụ chống khai thác IUU')
+    """
+    folded = fold(query).lower()
+    match = _WANTS_IMPLEMENTING.match(folded)
+    if not match or len(folded) != len(query):
+        return None, query
+    # Folding keeps one character per character here, so offsets carry over to the original.
+    return query[match.start("ref"):match.end("ref")].strip(), query[match.end():].strip()

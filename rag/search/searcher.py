@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import replace
+from functools import cached_property
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from ..answer.compose import Answer
 from ..answer.direct import DirectSettings
 from ..index.backend import Filters, SearchBackend
 from ..index.rows import DocRow
+from ..ingest.links import LinkGraph, build_graph
 from ..limits import check_question
 from ..records import Hit
 from ..text import normalize_query
@@ -57,6 +60,21 @@ class Index:
     def documents(self) -> list[DocRow]:
         """Every indexed document."""
         return list(self.backend.documents())
+
+    @cached_property
+    def links(self) -> LinkGraph:
+        """References between the indexed documents (:mod:`rag.ingest.links`), read on first use.
+
+        Computed from the stored texts rather than stored: 0.16–0.4 s for the 145 party and
+        local-gov documents (1.4 M characters), and always in step with the documents.
+        """
+        return build_graph(self.backend.documents())
+
+    def resolve(self, filters: Filters) -> Filters:
+        """``filters`` with the documents that refer to ``filters.implements`` filled in."""
+        if not filters.implements or filters.implementing is not None:
+            return filters
+        return replace(filters, implementing=tuple(sorted(self.links.implementing(filters.implements))))
 
     # -- encoder -----------------------------------------------------------------------
     @property
@@ -103,8 +121,8 @@ class Index:
     # -- search ------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, *, year_from: int | None = None,
                year_to: int | None = None, doc_type: str | None = None, issuer: str | None = None,
-               mode: str = "hybrid",
-               doc_id: str | list[str] | None = None) -> list[Hit]:
+               mode: str = "hybrid", doc_id: str | list[str] | None = None,
+               implements: str | None = None) -> list[Hit]:
         """Best ``k`` clauses for ``query`` among those allowed by the filters.
 
         Args:
@@ -116,6 +134,7 @@ class Index:
             issuer: Substring of the issuer (case and accents ignored).
             mode: ``hybrid`` (default), ``dense`` or ``bm25``.
             doc_id: Restrict to one document id or a list of them.
+            implements: Only documents that refer to this one ("57-NQ/TW", or a document id).
 
         Returns:
             Hits, best first; empty for an empty query or when no clause passes the filters.
@@ -131,12 +150,13 @@ class Index:
         if not query or k <= 0:
             return []
         filters = Filters.of(year_from=year_from, year_to=year_to, doc_type=doc_type, issuer=issuer,
-                             doc_id=doc_id)
+                             doc_id=doc_id, implements=implements)
         return self.run(self.plan(query), k, filters, mode=mode)
 
     def browse(self, limit: int = 500, *, year_from: int | None = None, year_to: int | None = None,
                doc_type: str | None = None, issuer: str | None = None,
-               doc_id: str | list[str] | None = None) -> tuple[list[Hit], int]:
+               doc_id: str | list[str] | None = None,
+               implements: str | None = None) -> tuple[list[Hit], int]:
         """The clauses the filters allow, without a query: newest document first, each in text order.
 
         Args:
@@ -146,13 +166,14 @@ class Index:
             doc_type: Document type (case and accents ignored).
             issuer: Substring of the issuer (case and accents ignored).
             doc_id: Restrict to one document id or a list of them.
+            implements: Only documents that refer to this one ("57-NQ/TW").
 
         Returns:
             The first ``limit`` clauses as hits (score 0) and the number of clauses that pass.
         """
         filters = Filters.of(year_from=year_from, year_to=year_to, doc_type=doc_type, issuer=issuer,
-                             doc_id=doc_id)
-        return browse_hits(self.backend, filters, max(0, limit))
+                             doc_id=doc_id, implements=implements)
+        return browse_hits(self.backend, self.resolve(filters), max(0, limit))
 
     def run(self, plan: QueryPlan, k: int, filters: Filters, *, mode: str = "hybrid",
             extra: tuple[str, ...] = ()) -> list[Hit]:
@@ -165,7 +186,7 @@ class Index:
             mode: ``hybrid``, ``dense`` or ``bm25``.
             extra: Stage names appended to the pipeline (answers add ``headings``).
         """
-        selection = self.backend.select(filters)
+        selection = self.backend.select(self.resolve(filters))
         if selection.nothing or k <= 0:
             return []
         state = Candidates(plan, depth=max(self.settings.depth, 3 * k), selection=selection)
@@ -181,7 +202,8 @@ class Index:
 
     def answer(self, question: str, k: int = 5, *, year_from: int | None = None,
                year_to: int | None = None, doc_type: str | None = None, issuer: str | None = None,
-               doc_id: str | list[str] | None = None, previous: str | None = None) -> Answer:
+               doc_id: str | list[str] | None = None, previous: str | None = None,
+               implements: str | None = None) -> Answer:
         """Extractive answer to ``question``: the sentences that answer, then the clauses, best first.
 
         See :mod:`rag.search.answering` for the steps and :mod:`rag.answer.compose` for the record.
@@ -196,13 +218,14 @@ class Index:
             doc_id: Restrict to one document id or a list of them.
             previous: The question asked before this one in a chat; a short follow-up is
                 read with it.
+            implements: Only documents that refer to this one ("57-NQ/TW").
 
         Raises:
             QuestionTooLongError: A question over :data:`rag.limits.MAX_QUESTION_CHARS` characters.
         """
         check_question(question)
         filters = Filters.of(year_from=year_from, year_to=year_to, doc_type=doc_type, issuer=issuer,
-                             doc_id=doc_id)
+                             doc_id=doc_id, implements=implements)
         return answering.answer(self, question, k, filters, previous=previous)
 
     def confidence(self, hits: list[Hit], plan: QueryPlan | str | None = None) -> float | None:

@@ -59,3 +59,6 @@ class SearchSettings:
     answer_cut: float = 0.985
     # A comparison (a question naming two or more documents) cites this many clauses of each.
     compare_each: int = 2
+    # An answer about a document that others implement ("Nghị quyết 57") adds at most this many
+    # clauses of those documents as "Được cụ thể hóa tại …" (rag.ingest.links); 0 disables.
+    implementing_clauses: int = 2
