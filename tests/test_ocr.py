@@ -210,7 +210,7 @@ def test_the_viewer_flags_pages_to_check_and_the_index_keeps_the_confidences():
 
 
 def test_a_text_pdf_with_one_scanned_page_has_only_that_page_ocrd(monkeypatch, caplog):
-    from rag.ingest import reading
+    from rag.ingest import paged
 
     text = "Điều 1. Phạm vi điều chỉnh của quy định này gồm các nội dung sau đây."
     asked = []
@@ -219,15 +219,15 @@ def test_a_text_pdf_with_one_scanned_page_has_only_that_page_ocrd(monkeypatch, c
         asked.extend(numbers)
         return {n: ocr.OcrPage("Điều 3. Chữ ký và con dấu", 77.0) for n in numbers}
 
-    monkeypatch.setattr(reading, "missing_tools", lambda pdf=False: None)
-    monkeypatch.setattr(reading, "ocr_pdf_pages", fake_ocr)
+    monkeypatch.setattr(paged, "missing_tools", lambda pdf=False: None)
+    monkeypatch.setattr(paged, "ocr_pdf_pages", fake_ocr)
     pages = [text, text, "  ", text]
-    assert reading._ocr_blank_pages(Path("x.pdf"), pages) == (None, None, 77.0, None)
+    assert paged._ocr_blank_pages(Path("x.pdf"), pages) == (None, None, 77.0, None)
     assert asked == [3] and pages[2] == "Điều 3. Chữ ký và con dấu"
     # Without tesseract the text pages are still read; the scanned one is left out with a warning.
-    monkeypatch.setattr(reading, "missing_tools", lambda pdf=False: "OCR needs tesseract")
+    monkeypatch.setattr(paged, "missing_tools", lambda pdf=False: "OCR needs tesseract")
     pages = [text, text, "", text]
-    assert reading._ocr_blank_pages(Path("x.pdf"), pages) == () and pages[2] == ""
+    assert paged._ocr_blank_pages(Path("x.pdf"), pages) == () and pages[2] == ""
     assert "1 page(s) without text left unread" in caplog.text
 
 

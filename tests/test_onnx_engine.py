@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -131,3 +132,24 @@ def test_sentence_vectors_come_from_the_clause_pass(default_embedder, founding_p
     apart = default_embedder.encode_passage_spans(texts, spans)[1]
     assert np.abs(np.vstack(apart) - default_embedder.encode_passages(
         [t[a:b] for t, cuts in zip(texts, spans, strict=True) for a, b in cuts])).max() < 1e-5
+
+
+@pytest.mark.slow
+def test_int8_weights_keep_the_vectors_and_are_labelled_apart(default_embedder, founding_paragraphs,
+                                                             monkeypatch):
+    from rag.index.embed_cache import fingerprint
+    from rag.models.embedding import Embedder
+    from rag.models.onnx_engine import INT8_FILE
+
+    monkeypatch.setenv("RAG_PRECISION", "int8")
+    quantised = Embedder()
+    assert quantised.info.engine == "onnx-int8" and (Path(quantised.info.path) / INT8_FILE).exists()
+    assert fingerprint(quantised.info) != fingerprint(default_embedder.info)
+    texts = founding_paragraphs[:40]
+    cosine = (quantised.encode_passages(texts) * default_embedder.encode_passages(texts)).sum(axis=1)
+    assert cosine.min() >= 0.99
+    query = "nhiệm vụ chống khai thác IUU"
+    assert float(quantised.encode_query(query) @ default_embedder.encode_query(query)) >= 0.99
+    monkeypatch.setenv("RAG_PRECISION", "fp16")
+    with pytest.raises(ValueError, match="unknown precision"):
+        Embedder(engine="onnx")

@@ -184,7 +184,7 @@ def test_nfd_file_is_nfc_after_reading(tmp_path):
 
 
 def test_pdf_page_numbers_and_running_headers_are_removed():
-    from rag.ingest.reading import strip_running_lines
+    from rag.ingest.paged import strip_running_lines
 
     pages = [["ĐẢNG CỘNG SẢN VIỆT NAM - Hướng dẫn 06", f"Nội dung trang {i} của văn bản.", f"- {i} -"]
              for i in range(1, 6)]

@@ -141,15 +141,16 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         if report.changed_anything:
             start = time.perf_counter()
             notify = on_progress or (lambda _: None)
-            writer.add_documents(_embed(plan.pending, embedder, context, sentence_pooling, progress, report,
-                                        notify))
+            embedded = _embed(plan.pending, embedder, context, sentence_pooling, progress, report, notify)
+            report.embed_seconds = time.perf_counter() - start
+            writer.add_documents(embedded)  # underthesea word segmentation for BM25
+            report.segment_seconds = time.perf_counter() - start - report.embed_seconds
             notify(BuildProgress("writing"))
             written = time.perf_counter()
             writer.delete_documents(set(old) - set(plan.order))
             meta = _meta(embedder, settings, corpus, plan, report, started)
             report.version = writer.persist(meta, plan.order)
             report.write_seconds = time.perf_counter() - written
-            report.embed_seconds = time.perf_counter() - start
         else:
             report.version = live
     if isinstance(embedder, CachedEmbedder):

@@ -28,6 +28,7 @@ class BuildReport:
     reason: str = ""
     cache_hits: int = 0  # passages (clauses and sentences) whose vectors came from the embedding cache
     cache_misses: int = 0  # passages the encoder embedded (and the cache then stored)
+    segment_seconds: float = 0.0  # underthesea word segmentation of the new chunks (BM25 tokens)
     write_seconds: float = 0.0
 
     @property
@@ -48,9 +49,8 @@ class BuildReport:
             share = self.cache_hits / (self.cache_hits + self.cache_misses)
             lines.append(f"  embedding cache: {self.cache_hits:,} vectors reused, {self.cache_misses:,} "
                          f"embedded ({share:.1%} reused)")
-        embed = self.embed_seconds - self.write_seconds
-        lines.append(f"  time: read {self.read_seconds:.1f} s, embed {embed:.1f} s, "
-                     f"write {self.write_seconds:.1f} s")
+        lines.append(f"  time: read {self.read_seconds:.1f} s, embed {self.embed_seconds:.1f} s, "
+                     f"segment {self.segment_seconds:.1f} s, write {self.write_seconds:.1f} s")
         for label, items in (("added", self.added), ("changed", self.changed), ("deleted", self.deleted)):
             if items:
                 lines.append(f"  {label} ({len(items)}): " + ", ".join(items[:10])

@@ -12,10 +12,7 @@ of :mod:`rag.ingest.layout`.
 from __future__ import annotations
 
 import bisect
-import logging
-import re
 import zipfile
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +20,10 @@ from ..errors import RagError
 from ..limits import DEFAULT_LIMITS, MB, Limits
 from ..text import normalize_text
 from ..vocab import FILE_TYPES
-from .ocr import IMAGE_TYPES, OcrError, OcrPage, missing_tools, ocr_image, ocr_pdf_pages
+from .ocr import IMAGE_TYPES
 
 SUPPORTED = FILE_TYPES
 OTHER_FORMATS = (".doc", ".rtf", ".odt", ".html", ".htm")  # rag.ingest.formats
-MIN_PAGE_CHARS = 20  # a PDF page with less text than this has no text layer: it is OCR'd
 
 
 class ReadError(RagError):
@@ -78,13 +74,15 @@ def read_file(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> RawText:
         raise ReadError("empty file")
     if size > limits.max_bytes:
         raise ReadError(f"file too large: {size / MB:.1f} MB > limit {limits.max_bytes / MB:.1f} MB")
+    from . import paged  # after this module: paged reads RawText and ReadError from it
+
     if suffix == ".pdf":
-        raw = _read_pdf(path, limits.max_doc_chars)
+        raw = paged.read_pdf(path, limits.max_doc_chars, _check_chars)
     elif suffix == ".docx":
         check_zip(path, limits)
         raw = RawText(_read_docx(path), "docx")
     elif suffix in IMAGE_TYPES:
-        raw = _read_image(path)
+        raw = paged.read_image(path)
     elif suffix in OTHER_FORMATS:
         fmt = "html" if suffix == ".htm" else suffix[1:]
         raw = RawText(normalize_text(_read_other(path, suffix, limits)), fmt)
@@ -216,116 +214,3 @@ def _read_docx(path: Path) -> str:
     return normalize_text("\n".join(lines))
 
 
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-–]\s*)?(?:trang\s+)?\d{1,4}(?:\s*/\s*\d{1,4})?(?:\s*[-–])?\s*$", re.I)
-
-
-def _read_pdf(path: Path, max_chars: int) -> RawText:
-    try:
-        from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError("Reading .pdf needs pypdf: pip install pypdf") from exc
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception:  # noqa: BLE001
-                ok = 0
-            if not ok:
-                raise ReadError("encrypted PDF (password required)")
-        pages, chars = [], 0
-        for page in reader.pages:
-            pages.append(page.extract_text() or "")
-            chars += len(pages[-1])
-            _check_chars(chars, max_chars)  # stop a decompression bomb at the first page over
-    except ReadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, OSError, TypeError) as exc:
-        raise ReadError(f"corrupt or truncated PDF: {type(exc).__name__}: {exc}") from exc
-    except Exception as exc:  # noqa: BLE001 - pypdf raises a wide range on broken files
-        if "crypt" in str(exc).lower():
-            raise ReadError("encrypted PDF that cannot be opened") from exc
-        raise ReadError(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
-    if not pages:
-        raise ReadError("PDF has no pages")
-    confidence = _ocr_blank_pages(path, pages)
-    return _paged(pages, "pdf", confidence)
-
-
-def _paged(pages: list[str], file_format: str, ocr: tuple[float | None, ...] = ()) -> RawText:
-    cleaned = strip_running_lines([normalize_text(p).split("\n") for p in pages])
-    text, starts = "", []
-    for lines in cleaned:
-        starts.append(len(text))
-        text += "\n".join(lines).strip("\n") + "\n"
-    return RawText(text, file_format, tuple(starts), ocr)
-
-
-def _ocr_blank_pages(path: Path, pages: list[str]) -> tuple[float | None, ...]:
-    """OCR the pages without a text layer in place; their confidences (``()`` when none was)."""
-    blank = [i + 1 for i, page in enumerate(pages) if len(page.strip()) < MIN_PAGE_CHARS]
-    if not blank:
-        return ()
-    # A text PDF with a blank separator page or a scanned signature page is still read when
-    # OCR cannot run; a PDF that is mostly scanned is not.
-    scanned = sum(len(p.strip()) for p in pages) < MIN_PAGE_CHARS * len(pages) / 2
-    reason = missing_tools(pdf=True)
-    if reason:
-        if scanned:
-            raise ReadError(f"PDF has no text layer (scanned image?) and cannot be read: {reason}")
-        logging.getLogger(__name__).warning("%s: %d page(s) without text left unread: %s",
-                                            path.name, len(blank), reason)
-        return ()
-    try:
-        read = ocr_pdf_pages(path, blank)
-    except OcrError as exc:
-        raise ReadError(f"OCR of the scanned pages failed: {exc}") from exc
-    confidence: list[float | None] = [None] * len(pages)
-    for number, page in read.items():
-        pages[number - 1] = page.text
-        confidence[number - 1] = page.confidence if page.text.strip() else None
-    if scanned and not any(p.strip() for p in pages):
-        raise ReadError(f"PDF has no text layer, and OCR found no text on its {len(pages)} page(s) "
-                        "(blank or unreadable scan)")
-    return tuple(confidence)
-
-
-def _read_image(path: Path) -> RawText:
-    try:
-        read: list[OcrPage] = ocr_image(path)
-    except OcrError as exc:
-        raise ReadError(str(exc)) from exc
-    confidence = tuple(p.confidence if p.text.strip() else None for p in read)
-    return _paged([p.text for p in read], path.suffix.lower().lstrip(".").replace("jpeg", "jpg"),
-                  confidence)
-
-
-def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """Remove page numbers and headers/footers repeated at the top or bottom of pages.
-
-    A line is a running header/footer when the same text (digits ignored) appears among
-    the first or last two non-blank lines of at least half of the pages (three or more).
-    """
-    def key(line: str) -> str:
-        return re.sub(r"\d+", "#", " ".join(line.split()).lower())
-
-    def edges(content: list) -> list:
-        # Short pages: only the very first and last lines can be running lines.
-        k = 2 if len(content) >= 6 else 1
-        return content[:k] + content[-k:]
-
-    edge_counts: Counter[str] = Counter()
-    for lines in pages:
-        content = [ln for ln in lines if ln.strip()]
-        for line in set(edges(content)):
-            edge_counts[key(line)] += 1
-    threshold = max(3, len(pages) // 2)
-    running = {k for k, n in edge_counts.items() if n >= threshold and len(k) > 1}
-    out = []
-    for lines in pages:
-        edge_idx = set(edges([i for i, ln in enumerate(lines) if ln.strip()]))
-        kept = [ln for i, ln in enumerate(lines)
-                if not (i in edge_idx and (_PAGE_NUMBER.match(ln) or key(ln) in running))]
-        out.append(kept)
-    return out

