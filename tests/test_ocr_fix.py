@@ -53,3 +53,22 @@ def test_tsv_words_read_with_doubt_are_repaired_and_eth_becomes_d_stroke():
     assert ocr.pages_from_tsv(tsv)[0].text == "tổ chức 294-QĐ/TW"
     assert ocr.pages_from_tsv(tsv, trusted=None)[0].text == "tô chức 294-QĐ/TW"
     assert ocr.pages_from_tsv(tsv, trusted=70)[0].text == "tô chức 294-QĐ/TW"
+
+
+def test_misread_clause_numbers_become_the_number_expected_next():
+    from rag.ingest.ocr_fix import repair_numbering
+
+    read = ["8.2. Quản lý hồ sơ\ne) Lưu trữ\nø) Quản lý phiếu đảng viên\nổ.3. Trách nhiệm",
+            "a) Chi bộ\nb) Đảng ủy\nc) Cấp ủy\nđ) Trách nhiệm chung\n11. Xóa tên\nII.1. Việc xóa tên\n"
+            "11.2. Khác",
+            "4.5. Kết nạp\n4.0. Thủ tục xóa tên"]
+    fixed = repair_numbering(read, {0, 1, 2})
+    assert fixed[0].split("\n") == ["8.2. Quản lý hồ sơ", "e) Lưu trữ", "g) Quản lý phiếu đảng viên",
+                                    "8.3. Trách nhiệm"]
+    assert "d) Trách nhiệm chung" in fixed[1] and "11.1. Việc xóa tên" in fixed[1]
+    assert fixed[2].endswith("4.6. Thủ tục xóa tên")
+    # A page read from its text layer is never changed, only followed; right numbers stay.
+    assert repair_numbering(read, set()) == read
+    right = ["a) một\nb) hai\nc) ba\nd) bốn\nđ) năm\ne) sáu", "1. Một\n2. Hai\n2.1. Hai một\n3. Ba",
+             "I. MỤC TIÊU\n1. Một\n2. Hai\nII. NHIỆM VỤ\n1. Một"]
+    assert repair_numbering(right, {0, 1}) == right

@@ -139,3 +139,59 @@ def repair(text: str, doubtful: list[tuple[int, int]] | None = None) -> tuple[st
         cursor = token.end()
         changed += 1
     return "".join(out) + text[cursor:], changed
+
+
+# Clause numbers tesseract misreads: "4.6." as "4.0.", "8.3." as "ổ.3.", "11.1." as "II.1.", "g)" as "ø)",
+# "d)" as "đ)". Each pair is (read, meant); a number is repaired only into the one expected next.
+_CONFUSED = {("0", "6"), ("0", "8"), ("6", "0"), ("8", "0"), ("ổ", "8"), ("ô", "8"), ("B", "8"), ("I", "1"),
+             ("l", "1"), ("|", "1"), ("i", "1"), ("ø", "g"), ("q", "g"), ("9", "g"), ("đ", "d"), ("d", "đ"),
+             ("S", "5"), ("O", "0"), ("o", "0"), ("Z", "2"), ("?", "7"), ("c", "e"), ("e", "c")}
+_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()  # Vietnamese points skip f, j, w, z
+_ROMAN = re.compile(r"[IVXLC]{1,6}")
+_MARKER = re.compile(r"^(?P<label>[^\s.)]{1,3}(?:\.[^\s.)]{1,3}){0,3})(?P<end>[.)])(?=\s)")
+
+
+def _next_numbers(path: list[int]) -> list[str]:
+    """The numbers that may follow ``path`` (``[8, 2]`` → 8.3, 9, 8.2.1)."""
+    out = [".".join(map(str, [*path[:depth], path[depth] + 1])) for depth in range(len(path))]
+    return [*out, ".".join(map(str, [*path, 1]))] if path else ["1"]
+
+
+def _looks_like(read: str, meant: str) -> bool:
+    return len(read) == len(meant) and read != meant and all(
+        a == b or (a, b) in _CONFUSED for a, b in zip(read, meant, strict=True))
+
+
+def repair_numbering(pages: list[str], editable: set[int]) -> list[str]:
+    """Pages with misread clause numbers at line starts repaired into the number expected next.
+
+    Args:
+        pages: Every page's text, in order (numbering runs across pages).
+        editable: Indexes of the pages read by OCR; the others only teach what comes next.
+    """
+    path: list[int] = []
+    letter: str | None = None
+    out = []
+    for index, page in enumerate(pages):
+        lines = page.split("\n")
+        for n, line in enumerate(lines):
+            match = _MARKER.match(line)
+            if not match:
+                continue
+            label, end = match["label"], match["end"]
+            if end == "." and _ROMAN.fullmatch(label):
+                path, letter = [], None  # a part heading ("II."): its items number from 1 again
+                continue
+            expected = _next_numbers(path) if end == "." else \
+                [_LETTERS[_LETTERS.index(letter) + 1] if letter in _LETTERS[:-1] else "a"]
+            if index in editable and label not in expected:
+                fits = [e for e in expected if _looks_like(label, e)]
+                if len(fits) == 1:
+                    label = fits[0]
+                    lines[n] = label + line[match.end("label"):]
+            if end == "." and re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){0,3}", label):
+                path, letter = [int(p) for p in label.split(".")], None
+            elif end == ")" and label in _LETTERS:
+                letter = label
+        out.append("\n".join(lines))
+    return out

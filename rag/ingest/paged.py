@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..text import normalize_text
 from .ocr import OcrError, OcrPage, missing_tools, ocr_image, ocr_pdf_pages
+from .ocr_fix import repair_numbering
 from .reading import RawText, ReadError
 
 MIN_PAGE_CHARS = 20  # a PDF page with less text than this has no text layer: it is OCR'd
@@ -101,6 +102,7 @@ def _ocr_blank_pages(path: Path, pages: list[str]) -> tuple[float | None, ...]:
     for number, page in read.items():
         pages[number - 1] = page.text
         confidence[number - 1] = page.confidence if page.text.strip() else None
+    pages[:] = repair_numbering(pages, {number - 1 for number in read})
     if scanned and not any(p.strip() for p in pages):
         raise ReadError(f"PDF has no text layer, and OCR found no text on its {len(pages)} page(s) "
                         "(blank or unreadable scan)")
@@ -118,7 +120,8 @@ def read_image(path: Path) -> RawText:
     except OcrError as exc:
         raise ReadError(str(exc)) from exc
     confidence = tuple(p.confidence if p.text.strip() else None for p in read)
-    return _paged([p.text for p in read], path.suffix.lower().lstrip(".").replace("jpeg", "jpg"),
+    texts = repair_numbering([p.text for p in read], set(range(len(read))))
+    return _paged(texts, path.suffix.lower().lstrip(".").replace("jpeg", "jpg"),
                   confidence)
 
 
