@@ -91,8 +91,7 @@ def _ocr_blank_pages(path: Path, pages: list[str]) -> tuple[float | None, ...]:
     if reason:
         if scanned:
             raise ReadError(f"PDF has no text layer (scanned image?) and cannot be read: {reason}")
-        log.warning("%s: %d page(s) without text left unread: %s",
-                                            path.name, len(blank), reason)
+        log.warning("%s: %d page(s) without text left unread: %s", path.name, len(blank), reason)
         return ()
     try:
         read = ocr_pdf_pages(path, blank)
@@ -121,8 +120,7 @@ def read_image(path: Path) -> RawText:
         raise ReadError(str(exc)) from exc
     confidence = tuple(p.confidence if p.text.strip() else None for p in read)
     texts = repair_numbering([p.text for p in read], set(range(len(read))))
-    return _paged(texts, path.suffix.lower().lstrip(".").replace("jpeg", "jpg"),
-                  confidence)
+    return _paged(texts, path.suffix.lower().lstrip(".").replace("jpeg", "jpg"), confidence)
 
 
 def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
