@@ -66,6 +66,13 @@ def results_html(hits: list[Hit], page: int = 1, per_page: int = PER_PAGE) -> st
     return "<div class='results'>" + "".join(result_html(h) for h in shown) + "</div>"
 
 
+def clause_item(hit: Hit) -> str:
+    """A by-year list item: the citation label and the clause's first 240 characters."""
+    text = " ".join(hit.text.split())
+    opening = text if len(text) <= 240 else text[:239].rstrip() + "…"
+    return f"<li><b>{html.escape(citation_label(hit))}</b>: {html.escape(opening)}</li>"
+
+
 def timeline_html(hits: list[Hit]) -> str:
     """The results by year, newest first: each year's count, then its clauses' labels and openings."""
     by_year: dict[str, list[Hit]] = defaultdict(list)
@@ -78,10 +85,7 @@ def timeline_html(hits: list[Hit]) -> str:
         items = by_year[year]
         out.append(f"<div class='year'><h4>{html.escape(year)} <span class='count'>({len(items)} điều khoản)"
                    f"</span></h4><ul>")
-        for h in items:
-            text = " ".join(h.text.split())
-            opening = text if len(text) <= 240 else text[:239].rstrip() + "…"
-            out.append(f"<li><b>{html.escape(citation_label(h))}</b>: {html.escape(opening)}</li>")
+        out += [clause_item(h) for h in items]
         out.append("</ul></div>")
     return "".join(out) + "</div>"
 

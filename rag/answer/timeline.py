@@ -2,8 +2,8 @@
 
 A plain search returns the k clauses nearest the question, and one recent document that uses
 the topic's current wording can fill them all. The timeline searches deeper (:data:`DEPTH`
-hits), keeps the hits close enough to the best one (wider margins than the result list:
-older documents word the same task differently), and returns the best :data:`PER_GROUP`
+hits), keeps the hits that hold most of the topic's content words or are close in meaning to
+the best one (older documents word the same task differently), and returns the best :data:`PER_GROUP`
 clauses of each (year, issuer), newest year first — e.g. "phòng chống khai thác IUU" across
 the HĐND resolutions of 2016–2018, a 2024 conclusion and later uploads.
 """
@@ -11,18 +11,18 @@ the HĐND resolutions of 2016–2018, a 2024 conclusion and later uploads.
 from __future__ import annotations
 
 import html
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from ..records import Hit
-from ..vietnamese import fold
+from .compose import query_terms
 from .labels import citation_label
+from .listing import clause_item
 
 DEPTH = 200  # hits searched before grouping
 PER_GROUP = 3  # clauses shown per year and issuer
 # A hit stays when its dense similarity is within DENSE_MARGIN of the best hit's, or it holds
-# at least COVERAGE of the query's syllables (accents ignored).
+# at least COVERAGE of the query's content words (accents and function words ignored).
 DENSE_MARGIN = 0.05
 COVERAGE = 0.6
 UNKNOWN_YEAR = "Không rõ năm"
@@ -56,22 +56,18 @@ def close_hits(hits: list[Hit], query: str, *, dense_margin: float = DENSE_MARGI
     """The hits that hold most of the query's words, or whose meaning is close to the best hit's.
 
     A margin on BM25 relative to the best hit would drop an old resolution that names the task
-    in fewer words; the share of the query's syllables a clause holds does not depend on the others.
+    in fewer words; the share of the query's content words a clause holds does not depend on the others.
     """
-    words = set(_syllables(query))
+    words = query_terms(query)
     dense = [h.dense_score for h in hits if h.dense_score is not None]
     top_dense = max(dense, default=None)
 
     def close(h: Hit) -> bool:
         if top_dense is not None and h.dense_score is not None and h.dense_score >= top_dense - dense_margin:
             return True
-        return bool(words) and len(words & set(_syllables(h.text))) >= coverage * len(words)
+        return bool(words) and len(words & query_terms(h.text)) >= coverage * len(words)
 
     return [h for h in hits if close(h)]
-
-
-def _syllables(text: str) -> list[str]:
-    return re.findall(r"\w+", fold(text).lower())
 
 
 def group_hits(hits: list[Hit], per_group: int = PER_GROUP) -> list[TimelineGroup]:
@@ -118,9 +114,6 @@ def timeline_groups_html(groups: list[TimelineGroup]) -> str:
         more = f", {group.matched} điều khoản liên quan" if group.matched > len(group.hits) else ""
         out.append(f"<h5>{html.escape(group.issuer or UNKNOWN_ISSUER)}"
                    f" <span class='count'>({len(group.hits)} điều khoản tiêu biểu{more})</span></h5><ul>")
-        for h in group.hits:
-            text = " ".join(h.text.split())
-            opening = text if len(text) <= 240 else text[:239].rstrip() + "…"
-            out.append(f"<li><b>{html.escape(citation_label(h))}</b>: {html.escape(opening)}</li>")
+        out += [clause_item(h) for h in group.hits]
         out.append("</ul>")
     return "".join(out) + "</div></div>"
