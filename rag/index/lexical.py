@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .. import vietnamese as vn
 
+SAMPLE_FROM, SAMPLE_STRIDE = 65_536, 16  # ArrayScores.top: a threshold from a sample above this many rows
 DEFAULT_PARAMS = {"k1": 1.2, "b": 0.75, "method": "lucene", "scheme": "words+syllables"}
 SCHEMES = ("words", "words+syllables")
 
@@ -51,6 +53,44 @@ def tokenize(text: str, scheme: str = DEFAULT_PARAMS["scheme"]) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class ArrayScores:
+    """BM25 scores of every row (0 outside the selection)."""
+
+    scores: np.ndarray
+
+    def top(self, k: int) -> dict[int, float]:
+        """The ``k`` best rows with a positive score (of rows with equal scores, the first ones)."""
+        if k <= 0:
+            return {}
+        rows = self._candidates(k)
+        if len(rows) > k:
+            rows = rows[np.lexsort((rows, -self.scores[rows]))[:k]]
+        return {int(r): float(self.scores[r]) for r in rows}
+
+    def _candidates(self, k: int) -> np.ndarray:
+        """Positive rows that include the best ``k``: those above a threshold read off a sample.
+
+        When every 16th row's ``k/16 + 8``-th best score is still reached by ``k`` rows, every row
+        of the top ``k`` (and every row tied with its last) is at or above it; a full partition
+        of a million scores costs ~5 ms, this ~1 ms.
+        """
+        scores = self.scores
+        sample = scores[::SAMPLE_STRIDE]
+        wanted = k // SAMPLE_STRIDE + 8
+        if len(scores) >= SAMPLE_FROM and len(sample) > wanted:
+            threshold = np.partition(sample, len(sample) - wanted)[len(sample) - wanted]
+            if threshold > 0:
+                rows = np.flatnonzero(scores >= threshold)
+                if len(rows) >= k:
+                    return rows
+        return np.flatnonzero(scores > 0)
+
+    def of(self, rows: Sequence[int]) -> np.ndarray:
+        """Scores of ``rows``."""
+        return self.scores[np.asarray(rows, dtype=np.int64)]
+
+
 class Lexical:
     """A pair of BM25 indexes (accented and folded tokens) over the same chunks."""
 
@@ -60,14 +100,24 @@ class Lexical:
         self.params = params
 
     @classmethod
-    def build(cls, token_lists: Sequence[Sequence[str]], params: dict | None = None) -> Lexical:
-        """Index one token list per chunk (the order defines chunk numbers)."""
+    def build(cls, token_lists: Sequence[Sequence[str]], params: dict | None = None, *,
+              folded: Sequence[Sequence[str]] | None = None) -> Lexical:
+        """Index one token list per chunk (the order defines chunk numbers).
+
+        Args:
+            token_lists: Per chunk, its tokens (:func:`tokenize`).
+            params: BM25 settings (:data:`DEFAULT_PARAMS` for the missing ones).
+            folded: The same lists with diacritics removed, when the caller has them (the
+                benchmark's replicated index shares one list among a clause's copies).
+        """
         bm25s = _bm25s()
         params = {**DEFAULT_PARAMS, **(params or {})}
+        if folded is None:
+            folded = [vn.folded_tokens(list(t)) for t in token_lists]
         indexes = []
-        for tokens in (token_lists, [vn.folded_tokens(list(t)) for t in token_lists]):
+        for tokens in (token_lists, folded):
             model = bm25s.BM25(k1=params["k1"], b=params["b"], method=params["method"])
-            model.index([list(t) for t in tokens], show_progress=False)
+            model.index([t if isinstance(t, list) else list(t) for t in tokens], show_progress=False)
             indexes.append(model)
         return cls(indexes[0], indexes[1], params)
 
@@ -79,12 +129,19 @@ class Lexical:
         (folder / "params.json").write_text(json.dumps(self.params, indent=2) + "\n", "utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> Lexical:
-        """Read indexes written by :meth:`save`."""
+    def load(cls, folder: Path, *, mmap: bool = False) -> Lexical:
+        """Read indexes written by :meth:`save`.
+
+        Args:
+            folder: The ``bm25`` folder.
+            mmap: Map the postings instead of reading them: only the postings of query tokens
+                are ever read, so a query process holds a fraction of them (at 1 M clauses,
+                ~1.1 GB of postings on disk; eval/EXPERIMENTS.md, "1 M clauses").
+        """
         bm25s = _bm25s()
         params = json.loads((folder / "params.json").read_text("utf-8"))
-        plain = bm25s.BM25.load(str(folder / "plain"), show_progress=False, verbosity=0)
-        folded = bm25s.BM25.load(str(folder / "folded"), show_progress=False, verbosity=0)
+        plain = bm25s.BM25.load(str(folder / "plain"), show_progress=False, verbosity=0, mmap=mmap)
+        folded = bm25s.BM25.load(str(folder / "folded"), show_progress=False, verbosity=0, mmap=mmap)
         return cls(plain, folded, params)
 
     def query_tokens(self, query: str, *, accentless: bool) -> list[str]:

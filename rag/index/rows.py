@@ -76,6 +76,48 @@ class DocRow:
         return data
 
 
+class LazyDocRow(DocRow):
+    """A :class:`DocRow` whose ``text`` is read from the index when asked for, not kept in memory.
+
+    The embedded backend gives these for large indexes' documents (their texts run to
+    hundreds of MB at a million clauses). Every field but ``text`` is held; ``text`` calls
+    ``load(id)`` each time. ``dataclasses.replace`` of one gives a plain :class:`DocRow`.
+    """
+
+    __slots__ = ("_load",)
+
+    def __new__(cls, *args, **kwargs):
+        """Called as a dataclass (``dataclasses.replace``): a plain row with the text in it."""
+        return DocRow(*args, **kwargs)
+
+    @classmethod
+    def of(cls, data: dict, load) -> LazyDocRow:
+        """The row of one ``documents.jsonl`` line's fields but its text, read later by ``load(id)``."""
+        row = object.__new__(cls)
+        plain = DocRow.from_dict({**data, "text": ""})
+        for f in fields(DocRow):
+            if f.name != "text":
+                object.__setattr__(row, f.name, getattr(plain, f.name))
+        object.__setattr__(row, "_load", load)
+        return row
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        """The document's full text, read from the index."""
+        return self._load(self.id)
+
+    def __eq__(self, other) -> bool:
+        """Equal to any row (lazy or not) with the same fields, text included."""
+        if not isinstance(other, DocRow):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(DocRow))
+
+    __hash__ = DocRow.__hash__
+
+    def __reduce__(self):
+        return DocRow, tuple(getattr(self, f.name) for f in fields(DocRow))
+
+
 def _default(f):
     if f.name == "ocr":
         return ()
