@@ -93,6 +93,10 @@ def probe(index: str, queries: list[str], rounds: int) -> dict:
         lat.append((time.perf_counter() - t) * 1000)
     out["query_encode"] = _percentiles(lat)
     out["peak_rss_mb"] = peak_rss_mb()
+    for line in open("/proc/self/status", encoding="ascii"):  # what the resident memory is at the end
+        name, _, value = line.partition(":")
+        if name in ("RssAnon", "RssFile"):  # rss_anon_mb: heap, FAISS; rss_file_mb: mapped files
+            out[name.lower().replace("rss", "rss_") + "_mb"] = round(int(value.split()[0]) / 1024, 1)
     return out
 
 

@@ -36,7 +36,7 @@ CANDIDATES = {
     "IVF SQ8": ("IVF{lists},SQ8", "nprobe", [32, 64, 128, 256], "ivf-sq8"),
     "IVF fp16": ("IVF{lists},SQfp16", "nprobe", [64, 128, 256], None),
     "IVF PQ48": ("IVF{lists},PQ48", "nprobe", [64, 256], None),
-    "HNSW32 SQ8": ("HNSW32,SQ8", "efSearch", [64, 128, 256, 512], "hnsw-sq8"),
+    "HNSW32 SQ8": ("HNSW32,SQ8", "efSearch", [64, 128, 256, 512], "hnsw"),  # filtered as Dense's hnsw
     "HNSW32 fp16": ("HNSW32,SQfp16", "efSearch", [64, 128, 256, 512], None),
 }
 DEFAULT_NAMES = ("fp16 scan", "IVF SQ8", "IVF fp16", "IVF PQ48", "HNSW32 SQ8")  # HNSW fp16: ~1 GB, too big

@@ -50,7 +50,9 @@ def _matmul_model(path: Path, rows: int, inner: int, cols: int) -> None:
 def _session(path: Path, precision: str, threads: int):
     """A ``run(x)`` callable: ONNX Runtime for fp32 and int8, OpenVINO for bf16 (as the engine runs them)."""
     if precision == "bf16":
-        import openvino as ov
+        from rag.models.openvino_runtime import import_openvino
+
+        ov = import_openvino()
 
         config = {"INFERENCE_PRECISION_HINT": "bf16", "PERFORMANCE_HINT": "LATENCY"}
         if threads:

@@ -19,7 +19,7 @@ FILE_TYPES = (".txt", ".md", ".docx", ".pdf", ".doc", ".rtf", ".odt", ".html", "
 OCR_LOW_CONFIDENCE = 80.0
 MODES = ("hybrid", "dense", "bm25")
 """Retrieval modes, default first."""
-FAISS_KINDS = ("flat", "fp16", "hnsw", "hnsw-sq8", "ivf-sq8")
+FAISS_KINDS = ("flat", "fp16", "hnsw", "ivf-sq8")
 # How sentence vectors are made at build time (rag.index.sentences): each sentence encoded on its
 # own (default), pooled from its clause's encoder pass (no extra encoder time), or not stored.
 SENTENCE_POOLINGS = ("apart", "late", "none")

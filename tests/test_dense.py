@@ -49,7 +49,7 @@ def test_vectors_round_trip_and_kind_choice():
     index = Dense.build(vectors)
     np.testing.assert_allclose(index.vectors(), vectors)
     np.testing.assert_allclose(index.vectors(np.array([4, 2])), vectors[[4, 2]])
-    assert choose_kind("auto", 10) == "flat" and choose_kind("auto", 10**6) == "hnsw"
+    assert choose_kind("auto", 10) == "flat" and choose_kind("auto", 10**6) == "ivf-sq8"
     assert choose_kind("auto", 30_000) == "fp16"
     with pytest.raises(ValueError):
         choose_kind("ivf", 10)

@@ -9,7 +9,7 @@ from rag.index import dense as dense_mod
 from rag.index.dense import Dense, choose_kind, ivf_lists
 from rag.index.lexical import Lexical
 
-LARGE_KINDS = ["hnsw-sq8", "ivf-sq8"]
+LARGE_KINDS = ["ivf-sq8"]
 
 
 def _clustered(rng, n, d, centres=60):
@@ -77,9 +77,10 @@ def test_ivf_lists_grow_with_the_collection():
     assert empty.size == 0 and len(empty.search(np.ones(8, np.float32), 3)[1]) == 0
 
 
-def test_auto_keeps_the_small_kinds():
+def test_auto_picks_ivf_for_large_collections():
     assert choose_kind("auto", 10) == "flat" and choose_kind("auto", 30_000) == "fp16"
-    assert choose_kind("auto", 500_000) == "fp16"
+    assert choose_kind("auto", 250_000) == "fp16" and choose_kind("auto", 250_001) == "ivf-sq8"
+    assert choose_kind("auto", 10**6) == "ivf-sq8"
 
 
 def test_memory_mapped_bm25_scores_like_the_loaded_one(tmp_path):

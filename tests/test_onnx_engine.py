@@ -187,3 +187,22 @@ def test_auto_precision_is_fp32_without_openvino(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "openvino" else real(name, *a))
     assert openvino_runtime.bf16_supported() is False
+
+
+def test_openvino_is_imported_without_its_telemetry():
+    code = (
+        "import socket, time\n"
+        "hits = []\n"
+        "def spy(host, *a, **k):\n"
+        "    hits.append(host)\n"
+        "    raise OSError('no network')\n"
+        "socket.getaddrinfo = spy\n"
+        "from rag.models.openvino_runtime import import_openvino\n"
+        "import_openvino()\n"
+        "import openvino.tools.ovc.telemetry_utils as t\n"
+        "time.sleep(1.5)\n"  # the telemetry sender runs in a background thread
+        "print(t.tm.__name__, hits)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True)
+    assert out.stdout.split("\n")[0] == "openvino.tools.ovc.telemetry_stub []"

@@ -3,9 +3,12 @@
 ``flat`` (exact float32) is right for small collections; ``fp16`` (vectors stored as
 half floats, scored exactly against them) reads half the memory per query, which is what
 a single-query scan is bound by: 2.8 ms instead of 7-12 ms at 87k clauses on 2 cores, with
-recall@10 1.0 against ``flat``; ``hnsw`` is the approximate alternative for larger
-corpora. Filters are FAISS ID selectors, so they restrict the search itself rather than
-trimming its top-k.
+recall@10 1.0 against ``flat``. A scan grows with the collection (~110-180 ms at a million
+clauses here), so large ones get ``ivf-sq8``: 4,096 k-means lists of 8-bit codes, 128 of
+them read per query (recall@10 .955 against exact search at 1 M, ~380 MB; HNSW over the
+same codes reached .93 at efSearch 512, eval/EXPERIMENTS.md "1 M clauses"). ``hnsw`` stays
+as an option. Filters are FAISS ID selectors, so they restrict the search itself rather
+than trimming its top-k.
 """
 
 from __future__ import annotations
@@ -19,18 +22,21 @@ from ..vocab import FAISS_KINDS
 KINDS = FAISS_KINDS
 # Above this many vectors ``auto`` stores half floats (a flat scan then costs > ~2 ms)…
 AUTO_FP16_THRESHOLD = 20_000
-# …and above this, HNSW: even a half-float scan then costs > ~15 ms per query here.
-AUTO_HNSW_THRESHOLD = 500_000
+# …and above this, IVF lists of 8-bit codes: the half-float scan grows linearly (measured
+# 0.12 µs a vector from 50k to 1 M on a loaded machine, 3.3 ms at 87k on a quiet one), so at
+# 250k it would take ~10 ms of a 30 ms hybrid budget, and twice that at 500k, while an IVF
+# search costs ~2-6 ms at any size (eval/EXPERIMENTS.md, "1 M clauses").
+AUTO_IVF_THRESHOLD = 250_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 HNSW_EF_MAX = 2048  # a filtered HNSW search widens up to this
-IVF_NPROBE = 64
+IVF_NPROBE = 128  # of 4,096 lists at 1 M: recall@10 .925 at 64, .955 at 128, .967 at 256
 IVF_TRAIN_PER_LIST = 50  # k-means training vectors per list (FAISS wants >= 39)
 # A filtered approximate search with at most this many allowed rows scans them all exactly:
 # ~3 ns per excluded row for the bitmap test, ~85 ns per allowed one (SQ8, 384 dimensions).
 EXACT_BELOW = 20_000
-APPROXIMATE = ("hnsw", "hnsw-sq8", "ivf-sq8")
+APPROXIMATE = ("hnsw", "ivf-sq8")
 
 
 def ivf_lists(count: int) -> int:
@@ -58,10 +64,10 @@ def _faiss():
 
 
 def choose_kind(kind: str, count: int) -> str:
-    """Resolve ``auto`` to ``flat``, ``fp16`` or ``hnsw`` by collection size."""
+    """Resolve ``auto`` to ``flat``, ``fp16`` or ``ivf-sq8`` by collection size."""
     if kind == "auto":
-        if count > AUTO_HNSW_THRESHOLD:
-            return "hnsw"
+        if count > AUTO_IVF_THRESHOLD:
+            return "ivf-sq8"
         return "fp16" if count > AUTO_FP16_THRESHOLD else "flat"
     if kind not in KINDS:
         raise ValueError(f"unknown FAISS index kind {kind!r}; expected auto, {', '.join(KINDS)}")
@@ -92,11 +98,8 @@ class Dense:
             index = faiss.index_factory(dim, f"IVF{ivf_lists(len(vectors))},SQ8", faiss.METRIC_INNER_PRODUCT)
             index.train(_training_sample(vectors, IVF_TRAIN_PER_LIST * index.nlist))
         else:
-            storage = ",SQ8" if kind == "hnsw-sq8" else ""
-            index = faiss.index_factory(dim, f"HNSW{HNSW_M}{storage}", faiss.METRIC_INNER_PRODUCT)
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            if storage:
-                index.train(_training_sample(vectors, 100_000))
         if len(vectors):
             index.add(vectors)
         dense = cls(index, kind)

@@ -13,11 +13,36 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+
+def import_openvino():
+    """``import openvino`` without its telemetry.
+
+    Importing openvino sends a Google Analytics event through ``openvino-telemetry`` unless
+    the user has opted out (``openvino/tools/ovc/__init__.py``); an offline tool for party
+    documents must not reach out. With that package hidden during the import, OpenVINO
+    falls back to its own no-op ``telemetry_stub``.
+    """
+    if "openvino" not in sys.modules:
+        hidden = {name: sys.modules.get(name) for name in ("openvino_telemetry",
+                                                           "openvino_telemetry.backend")}
+        for name in hidden:
+            sys.modules[name] = None  # an import of it now raises ImportError
+        try:
+            import openvino  # noqa: F401
+        finally:
+            for name, module in hidden.items():
+                if module is None:
+                    sys.modules.pop(name, None)
+                else:
+                    sys.modules[name] = module
+    return sys.modules["openvino"]
 
 
 def bf16_supported() -> bool:
@@ -31,8 +56,7 @@ def bf16_supported() -> bool:
     try:
         flags = Path("/proc/cpuinfo").read_text("ascii", errors="replace").split()
     except OSError:  # not Linux: ask OpenVINO
-        import openvino as ov
-
+        ov = import_openvino()
         return "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
@@ -50,7 +74,7 @@ class OpenVinoSession:
 
     def __init__(self, graph: Path, threads: int = 0) -> None:
         try:
-            import openvino as ov
+            ov = import_openvino()
         except ImportError as exc:
             raise ImportError("bf16 passages need OpenVINO: pip install openvino") from exc
         config = {"INFERENCE_PRECISION_HINT": "bf16", "PERFORMANCE_HINT": "LATENCY"}
