@@ -79,7 +79,7 @@ def test_ivf_lists_grow_with_the_collection():
 
 def test_auto_picks_ivf_for_large_collections():
     assert choose_kind("auto", 10) == "flat" and choose_kind("auto", 30_000) == "fp16"
-    assert choose_kind("auto", 250_000) == "fp16" and choose_kind("auto", 250_001) == "ivf-sq8"
+    assert choose_kind("auto", 150_000) == "fp16" and choose_kind("auto", 150_001) == "ivf-sq8"
     assert choose_kind("auto", 10**6) == "ivf-sq8"
 
 

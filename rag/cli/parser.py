@@ -70,8 +70,8 @@ def _add_index_commands(commands) -> None:
                        help="Re-read and re-embed every file, even unchanged ones.")
     index.add_argument("--faiss", choices=("auto", *FAISS_KINDS), default="auto",
                        help="Vector index: exact float32 (flat), exact scan of half floats (fp16), "
-                            "approximate (hnsw), or auto: flat up to 20,000 clauses, fp16 up to "
-                            "500,000, hnsw above (default: auto).")
+                            "approximate (hnsw, ivf-sq8), or auto: flat up to 20,000 clauses, fp16 up "
+                            "to 150,000, ivf-sq8 above (default: auto).")
     index.add_argument("--max-chars", type=int, default=1200,
                        help="Split clauses longer than this many characters (default: 1200).")
     index.add_argument("--sentence-pooling", choices=SENTENCE_POOLINGS, default="apart",

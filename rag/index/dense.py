@@ -3,7 +3,7 @@
 ``flat`` (exact float32) is right for small collections; ``fp16`` (vectors stored as
 half floats, scored exactly against them) reads half the memory per query, which is what
 a single-query scan is bound by: 2.8 ms instead of 7-12 ms at 87k clauses on 2 cores, with
-recall@10 1.0 against ``flat``. A scan grows with the collection (~110-180 ms at a million
+recall@10 1.0 against ``flat``. A scan grows with the collection (~100 ms at a million
 clauses here), so large ones get ``ivf-sq8``: 4,096 k-means lists of 8-bit codes, 128 of
 them read per query (recall@10 .955 against exact search at 1 M, ~380 MB; HNSW over the
 same codes reached .93 at efSearch 512, eval/EXPERIMENTS.md "1 M clauses"). ``hnsw`` stays
@@ -22,19 +22,20 @@ from ..vocab import FAISS_KINDS
 KINDS = FAISS_KINDS
 # Above this many vectors ``auto`` stores half floats (a flat scan then costs > ~2 ms)…
 AUTO_FP16_THRESHOLD = 20_000
-# …and above this, IVF lists of 8-bit codes: the half-float scan grows linearly (measured
-# 0.12 µs a vector from 50k to 1 M on a loaded machine, 3.3 ms at 87k on a quiet one), so at
-# 250k it would take ~10 ms of a 30 ms hybrid budget, and twice that at 500k, while an IVF
-# search costs ~2-6 ms at any size (eval/EXPERIMENTS.md, "1 M clauses").
-AUTO_IVF_THRESHOLD = 250_000
+# …and above this, IVF lists of 8-bit codes: a half-float scan costs ~0.1 µs a vector on one
+# thread here (measured on a quiet machine: 9.8 ms at 86.5k, 27 ms at 250k, 97 ms at 1 M), so
+# above ~150k it alone takes half of a 30 ms hybrid search, while an IVF search costs ~5 ms
+# at 1 M (eval/EXPERIMENTS.md, "1 M clauses"). The whole shared corpus (86.5k) stays exact.
+AUTO_IVF_THRESHOLD = 150_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 HNSW_EF_MAX = 2048  # a filtered HNSW search widens up to this
 IVF_NPROBE = 128  # of 4,096 lists at 1 M: recall@10 .925 at 64, .955 at 128, .967 at 256
 IVF_TRAIN_PER_LIST = 50  # k-means training vectors per list (FAISS wants >= 39)
-# A filtered approximate search with at most this many allowed rows scans them all exactly:
-# ~3 ns per excluded row for the bitmap test, ~85 ns per allowed one (SQ8, 384 dimensions).
+# A filtered approximate search with at most this many allowed rows scores them all: every
+# IVF list is read, excluded rows costing one bitmap test (12 ms for one 4,952-row document
+# at 1 M, recall@10 .97); HNSW scans its stored vectors the same way.
 EXACT_BELOW = 20_000
 APPROXIMATE = ("hnsw", "ivf-sq8")
 
