@@ -97,6 +97,24 @@ def test_rows_selection_and_scores_through_the_protocol(backend, tmp_path):
     assert store.vectors([row]).shape == (1, KeywordEncoder().info.dimension)
 
 
+def test_clause_keys_and_document_ids_match_the_rows(backend, tmp_path):
+    sentence = "Câu thứ {} nói về phát triển kinh tế biển bền vững."
+    long_clause = "1. " + " ".join(sentence.format(n) for n in range(400))
+    docs = _documents() + [document_from_text("kh-dai.txt", "KẾ HOẠCH\n" + long_clause)]
+    build_index(documents=docs, index=tmp_path / "index", embedder=KeywordEncoder(), backend=backend)
+    store = _open(tmp_path / "index", backend).backend
+    rows = list(range(store.size))
+    chunks = [store.chunk(r) for r in rows]
+    keys = store.clause_keys(rows)
+    assert keys.dtype == np.int64 and store.doc_ids_of(rows) == [c.doc_id for c in chunks]
+    by_clause = {(c.doc_id, c.path) for c in chunks}
+    assert len(set(keys.tolist())) == len(by_clause) < store.size  # the long clause was split in parts
+    for row in rows:  # equal keys exactly for the parts of one clause
+        parts = store.clause_rows(row)
+        assert {r for r in rows if keys[r] == keys[row]} == set(parts)
+    assert store.doc_ids_of([]) == [] and len(store.clause_keys([])) == 0
+
+
 def test_incremental_update_and_delete(backend, tmp_path):
     index_dir = tmp_path / "index"
     docs = _documents()

@@ -147,6 +147,15 @@ class SearchBackend(Protocol):
     def clause_rows(self, row: int) -> list[int]:
         """Rows of every part of the clause ``row`` belongs to (``[row]`` if it was not split)."""
 
+    def clause_keys(self, rows: Sequence[int]) -> np.ndarray:
+        """Per row, an int64 key that two rows share exactly when they are parts of one clause.
+
+        Lets the search group and deduplicate hits without reading the rows themselves.
+        """
+
+    def doc_ids_of(self, rows: Sequence[int]) -> list[str]:
+        """The document id of each row."""
+
     def children(self, row: int) -> list[int]:
         """Rows of the clauses nested under the clause at ``row`` (first parts), in text order."""
 

@@ -187,6 +187,17 @@ class EmbeddedBackend:
         rows = self._doc_rows(int(self._table.chunk_doc[row]))
         return rows[self._table.clause[rows] == self._table.clause[row]].tolist()
 
+    def clause_keys(self, rows: Sequence[int]) -> np.ndarray:
+        """Per row, an int64 that two rows share exactly when they are parts of one clause."""
+        rows = np.asarray(rows, dtype=np.int64)
+        table = self._table
+        return (table.chunk_doc[rows].astype(np.int64) << 32) | table.clause[rows].astype(np.int64)
+
+    def doc_ids_of(self, rows: Sequence[int]) -> list[str]:
+        """The document id of each row (from the row table: no row is parsed)."""
+        positions = self._table.chunk_doc[np.asarray(rows, dtype=np.int64)]
+        return [self._documents[p].id for p in positions.tolist()]
+
     def children(self, row: int) -> list[int]:
         """Rows of the clauses nested under ``row``'s clause (first parts), in text order."""
         rows = np.arange(row + 1, int(self._table.child_end[row]))

@@ -21,10 +21,10 @@ def build_hits(backend, ranked: list[tuple[int, float]], k: int, query_vector, l
         query_vector: The query's vector, or ``None`` when the dense side did not run.
         lexical_scores: The query's BM25 scores, or ``None`` when the lexical side did not run.
     """
-    groups: dict[tuple[str, str], list[tuple[int, float]]] = {}
-    for row, score in ranked:
-        chunk = backend.chunk(row)
-        key = (chunk.doc_id, chunk.path)
+    groups: dict[int, list[tuple[int, float]]] = {}
+    # Grouped by the backend's clause keys: no row is read until it is known to be a hit.
+    keys = backend.clause_keys([row for row, _ in ranked]).tolist() if ranked else []
+    for (row, score), key in zip(ranked, keys, strict=True):
         if key not in groups and len(groups) == k:
             continue  # a full list still merges later parts of clauses already in it
         groups.setdefault(key, []).append((row, score))

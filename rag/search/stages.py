@@ -97,7 +97,8 @@ def references(index, c: Candidates) -> None:
     docs = {doc_id for doc_id, key in index.doc_keys.items() if any(matches(r, key) for r in found)}
     if not docs or len(docs) == len(index.doc_keys):
         return
-    rows = {row for row, _ in c.ranked if index.backend.chunk(row).doc_id in docs}
+    ranked = [row for row, _ in c.ranked]
+    rows = {row for row, doc in zip(ranked, index.backend.doc_ids_of(ranked), strict=True) if doc in docs}
     # One first place in RRF is worth w / (k + 1); min-max fusion scores run 0..1 per side.
     amount = s.reference_weight / (s.rrf_k + 1) if s.fusion == "rrf" else s.reference_weight
     c.ranked = lift(c.ranked, rows, amount)
