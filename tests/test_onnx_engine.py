@@ -158,7 +158,7 @@ def test_int8_weights_keep_the_vectors_and_are_labelled_apart(founding_paragraph
 
 
 @pytest.mark.slow
-def test_bf16_passages_equal_fp32_and_queries_stay_on_onnx_runtime(founding_paragraphs, monkeypatch):
+def test_bf16_vectors_equal_fp32_and_run_on_openvino_only(founding_paragraphs, monkeypatch):
     from rag.models.embedding import Embedder
     from rag.models.openvino_runtime import OpenVinoSession, bf16_supported
 
@@ -169,12 +169,18 @@ def test_bf16_passages_equal_fp32_and_queries_stay_on_onnx_runtime(founding_para
     assert fast.info.engine == "onnx" and fast.info.precision == "bf16"  # shares fp32's label and cache
     monkeypatch.setenv("RAG_PRECISION", "fp32")
     full = Embedder(engine="onnx")
-    query = "nhiệm vụ chống khai thác IUU"
-    assert np.array_equal(fast.encode_query(query), full.encode_query(query))  # the same ONNX Runtime path
-    assert fast._engine._passage_session is None  # queries never compile the OpenVINO graph
+    queries = ["nhiệm vụ chống khai thác IUU", "chong khai thac hai san bat hop phap",
+               "which tasks concern IUU fishing?", founding_paragraphs[3]]
+    for query in queries:
+        assert float(fast.encode_query(query) @ full.encode_query(query)) >= 0.9999, query
+    engine = fast._engine
+    assert isinstance(engine._ov_session, OpenVinoSession) and engine._ort_session is None
+    # A query is padded to the next bucket length; the padding changes nothing.
+    bucketed = fast.encode_query(queries[0])
+    monkeypatch.setattr(engine, "_length", lambda longest, bucket: longest)
+    np.testing.assert_allclose(fast.encode_query(queries[0]), bucketed, atol=2e-3)
     texts = founding_paragraphs[:40]
     cosine = (fast.encode_passages(texts) * full.encode_passages(texts)).sum(axis=1)
-    assert isinstance(fast._engine._passage_session, OpenVinoSession)
     assert cosine.min() >= 0.9995
 
 

