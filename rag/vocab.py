@@ -23,8 +23,9 @@ FAISS_KINDS = ("flat", "fp16", "hnsw", "ivf-sq8")
 # How sentence vectors are made at build time (rag.index.sentences): each sentence encoded on its
 # own (default), pooled from its clause's encoder pass (no extra encoder time), or not stored.
 SENTENCE_POOLINGS = ("apart", "late", "none")
-# Storage backends behind rag.index.backend (the embedded FAISS + bm25s folder today).
-BACKENDS = ("embedded",)
+# Storage backends behind rag.index.backend: the embedded FAISS + bm25s folder, or Milvus
+# (Lite file or server; rag.index.milvus, needs the [milvus] extra).
+BACKENDS = ("embedded", "milvus")
 DEFAULT_MAX_CHARS = 1200
 """Clauses longer than this are split at sentence boundaries (~400 XLM-R tokens of Vietnamese)."""
 

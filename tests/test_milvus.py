@@ -108,3 +108,80 @@ def test_milvus_bm25_over_our_tokens_ranks_as_bm25s(lite):
         # does (22 tokens are read as 22.16): scores agree with bm25s to ~0.5 % up to that scale.
         ratio = np.array([found[r] for r in rows]) / expected[rows]
         np.testing.assert_allclose(ratio, 2.2, rtol=1e-2, err_msg=query)
+
+
+def _lite_available():
+    pytest.importorskip("pymilvus", reason="the Milvus backend needs pymilvus (pip install '.[milvus]')")
+    pytest.importorskip("milvus_lite", reason="Milvus Lite is not installed (pip install '.[milvus]')")
+
+
+def _two_documents():
+    from helpers import FOUNDING, HDND_2018
+
+    from rag import document_from_text, read_document
+
+    return [read_document(FOUNDING, FOUNDING.parent), document_from_text("nq-12-2018.txt", HDND_2018)]
+
+
+def test_meta_records_the_backend_and_uri_never_the_token(tmp_path, monkeypatch):
+    _lite_available()
+    from fake_encoder import KeywordEncoder
+
+    from rag import build_index, load_index
+    from rag.index import format as fmt
+    from rag.index import store
+
+    monkeypatch.setenv("RAG_MILVUS_TOKEN", "root:secret-token-123")
+    index_dir = tmp_path / "index"
+    build_index(documents=_two_documents(), index=index_dir, embedder=KeywordEncoder(), backend="milvus")
+    live = store.current_version(index_dir)
+    text = (live / fmt.META).read_text("utf-8")
+    meta = fmt.read_meta(live)
+    assert meta.backend == "milvus" and meta.milvus["uri"] == str((index_dir / "milvus.db").resolve())
+    assert "secret-token-123" not in text and meta.milvus["collection"].startswith("rag_")
+    assert not (live / fmt.VECTORS).exists()  # the vectors are in Milvus
+    index = load_index(index_dir, embedder=KeywordEncoder())  # the backend is read from meta.json
+    assert index.search("nhiệm vụ chống khai thác IUU", k=1)[0].path == "II.2.6"
+    with pytest.raises(ValueError, match="uses the milvus backend"):
+        load_index(index_dir, embedder=KeywordEncoder(), backend="embedded")
+
+
+def test_updates_keep_the_collection_and_a_rebuild_replaces_it(tmp_path):
+    _lite_available()
+    from fake_encoder import KeywordEncoder
+
+    from rag import build_index, document_from_text
+    from rag.index import format as fmt
+    from rag.index import store
+    from rag.index.milvus.client import connect
+
+    index_dir, docs = tmp_path / "index", _two_documents()
+    build_index(documents=docs, index=index_dir, embedder=KeywordEncoder(), backend="milvus")
+    first = fmt.read_meta(store.current_version(index_dir)).milvus
+    extra = document_from_text("kh.txt", "KẾ HOẠCH\n1. Trồng rừng phòng hộ ven biển.")
+    build_index(documents=[*docs, extra], index=index_dir, embedder=KeywordEncoder(), backend="milvus")
+    second = fmt.read_meta(store.current_version(index_dir)).milvus
+    assert second["collection"] == first["collection"] and second["next_row"] > first["next_row"]
+    report = build_index(documents=docs, index=index_dir, embedder=KeywordEncoder(), backend="milvus",
+                         rebuild=True)
+    third = fmt.read_meta(store.current_version(index_dir)).milvus
+    assert report.full_rebuild and third["collection"] != first["collection"]
+    client = connect(third["uri"])
+    rows = client.query(third["collection"], filter="row >= 0", output_fields=["doc_id"], limit=16_384)
+    assert client.list_collections() == [third["collection"]]  # the replaced one was dropped
+    assert {r["doc_id"] for r in rows} == {d.id for d in docs}
+
+
+def test_an_embedded_index_moves_to_milvus_on_request(tmp_path):
+    _lite_available()
+    from fake_encoder import KeywordEncoder
+
+    from rag import build_index, load_index
+
+    index_dir = tmp_path / "index"
+    build_index(documents=_two_documents(), index=index_dir, embedder=KeywordEncoder())
+    report = build_index(documents=_two_documents(), index=index_dir, embedder=KeywordEncoder(),
+                         backend="milvus")
+    assert report.full_rebuild and "milvus" in report.reason
+    index = load_index(index_dir, embedder=KeywordEncoder())
+    assert index.meta.backend == "milvus" and index.search("chong khai thac IUU", k=1)[0].path == "II.2.6"

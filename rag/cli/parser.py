@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..limits import DEFAULT_LIMITS, MAX_K, MB
 from ..models.embedding import ENGINES
-from ..vocab import DEFAULT_MODEL, FAISS_KINDS, MODES, SENTENCE_POOLINGS
+from ..vocab import BACKENDS, DEFAULT_MODEL, FAISS_KINDS, MODES, SENTENCE_POOLINGS
 from .cache import add_cache_command, add_cache_flags
 from .commands import (
     run_ask,
@@ -85,6 +85,14 @@ def _add_index_commands(commands) -> None:
     index.add_argument("--serial-segment", action="store_true",
                        help="Segment the clauses for BM25 after embedding them, in this process, instead "
                             "of in a worker process while they are embedded (slower; for measuring).")
+    index.add_argument("--backend", choices=BACKENDS, default=None,
+                       help="Where the vectors and BM25 live: embedded (FAISS + bm25s files in the "
+                            "index directory) or milvus (Milvus Lite or a Milvus server, see "
+                            "--milvus-uri). Default: the index's backend, else embedded.")
+    index.add_argument("--milvus-uri", metavar="URI",
+                       help="With --backend milvus: a Milvus Lite file (default: INDEX/milvus.db) or a "
+                            "server such as http://host:19530; the token, if any, is read from "
+                            "$RAG_MILVUS_TOKEN and never written to the index.")
     add_cache_flags(index)
     _add_limits(index)
     index.set_defaults(func=run_index)

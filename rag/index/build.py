@@ -66,7 +66,7 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
                 lexical_params: dict | None = None, sentence_pooling: str = "apart",
                 progress: bool = False, on_progress: Callable[[BuildProgress], None] | None = None,
                 lock_timeout: float = 0.0, cache: str | Path | None = None,
-                parallel_segment: bool = True) -> BuildReport:
+                parallel_segment: bool = True, milvus_uri: str | None = None) -> BuildReport:
     """Build the index of ``corpus`` (or of in-memory ``documents``) in ``index``, or update it.
 
     Args:
@@ -100,6 +100,9 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
             each batch is embedded (a killed build resumes). ``None``: no cache.
         parallel_segment: Segment the clauses for BM25 in a worker process while they are
             embedded (:mod:`rag.index.segmenting`); ``False`` segments them afterwards.
+        milvus_uri: With ``backend="milvus"``: a Milvus Lite file or a server URI
+            (``http://host:19530``; token from ``$RAG_MILVUS_TOKEN``). Default: the live
+            index's, else ``<index>/milvus.db``.
 
     Returns:
         A :class:`BuildReport`.
@@ -133,8 +136,10 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
             embedder = CachedEmbedder(embedder, EmbeddingCache(cache, embedder.info))
         sentences.check_pooling(sentence_pooling, embedder)
         settings = {**settings, "sentences": sentences.settings(embedder, sentence_pooling)}
-        base = None if rebuild or live is None else _reusable(live, embedder, settings, report)
-        writer, base_meta = _open_writer(root, base, report, faiss_kind, lexical_params, progress)
+        target = _target(backend, root, live, milvus_uri)
+        base = None if rebuild or live is None else _reusable(live, embedder, settings, report, target)
+        writer, base_meta = _open_writer(root, base, report, target, faiss_kind=faiss_kind,
+                                         lexical_params=lexical_params, progress=progress)
         report.full_rebuild = base_meta is None
         old = writer.document_hashes()
         plan = collect_files(corpus, old, base_meta, report, limits=limits, max_chars=max_chars,
@@ -167,6 +172,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
             report.write_seconds = time.perf_counter() - written
         else:
             report.version = live
+    if hasattr(writer, "close"):
+        writer.close()
     if isinstance(embedder, CachedEmbedder):
         report.cache_hits, report.cache_misses = embedder.cache.hits, embedder.cache.misses
         embedder.cache.close()
@@ -189,7 +196,21 @@ def _load_embedder(model: str | None, live: Path | None):
     return Embedder(model)
 
 
-def _reusable(live: Path, embedder, settings: dict, report: BuildReport) -> Path | None:
+def _target(backend: str, root: Path, live: Path | None, milvus_uri: str | None) -> dict:
+    """Where the build writes: ``{"backend": name}``, plus the ``uri`` for Milvus."""
+    if backend != "milvus":
+        return {"backend": backend}
+    if milvus_uri is None and live is not None:
+        try:
+            milvus_uri = fmt.read_meta(live).milvus.get("uri")
+        except (OSError, ValueError):
+            pass
+    from .milvus.client import default_uri
+
+    return {"backend": backend, "uri": milvus_uri or default_uri(root)}
+
+
+def _reusable(live: Path, embedder, settings: dict, report: BuildReport, target: dict) -> Path | None:
     """``live`` if its documents can be kept for this build, else ``None`` with the reason."""
     try:
         meta = fmt.read_meta(live)
@@ -197,20 +218,29 @@ def _reusable(live: Path, embedder, settings: dict, report: BuildReport) -> Path
         report.reason = f"the live index is damaged ({exc}); everything is read again"
         return None
     report.reason = fmt.incompatibility(meta, embedder.info.name, embedder.info.dimension, settings)
+    if not report.reason and meta.backend != target["backend"]:
+        report.reason = f"the index moves from the {meta.backend} backend to {target['backend']}"
+    elif not report.reason and target.get("uri") and meta.milvus.get("uri") != target["uri"]:
+        report.reason = f"the index moves to the Milvus at {target['uri']}"
     return None if report.reason else live
 
 
-def _open_writer(root: Path, base: Path | None, report: BuildReport, faiss_kind: str, lexical_params: dict,
-                 progress: bool) -> tuple[EmbeddedWriter, Meta | None]:
+def _open_writer(root: Path, base: Path | None, report: BuildReport, target: dict,
+                 **kwargs) -> tuple[EmbeddedWriter, Meta | None]:
     """A writer on ``base`` and its meta, or an empty one (reason in ``report``) when it is damaged."""
-    kwargs = {"faiss_kind": faiss_kind, "lexical_params": lexical_params, "progress": progress}
+    if target["backend"] == "milvus":
+        from .milvus.writer import MilvusWriter as writer_class
+
+        kwargs["uri"] = target["uri"]
+    else:
+        writer_class = EmbeddedWriter
     if base is not None:
         try:
-            return EmbeddedWriter(root, base, **kwargs), fmt.read_meta(base)
+            return writer_class(root, base, **kwargs), fmt.read_meta(base)
         except (IndexCorruptError, OSError, ValueError, KeyError, RuntimeError) as exc:
             # RuntimeError: faiss on a truncated file; ValueError: a JSON line cut short.
             report.reason = f"the live index is damaged ({exc}); everything is read again"
-    return EmbeddedWriter(root, **kwargs), None
+    return writer_class(root, **kwargs), None
 
 
 def _with_tokens(documents: list[NewDocument], tokens: list[tuple[str, ...]]) -> list[NewDocument]:

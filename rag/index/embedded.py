@@ -92,11 +92,7 @@ class EmbeddedBackend:
         self._table = table
         self._chunk_lines = LineFile(self.folder / fmt.CHUNKS, table.chunk_offsets)
         self._doc_lines = LineFile(self.folder / fmt.DOCUMENTS, table.doc_offsets)
-        self.dense = Dense.load(self.folder / fmt.VECTORS, self.meta.faiss["kind"], threads=1)
-        self.lexical = Lexical.load(self.folder / fmt.BM25, mmap=True)
-        if not (table.size == self.dense.size == self.lexical.size):
-            raise IndexCorruptError(f"index {self.folder} is inconsistent: {table.size} chunks, "
-                                    f"{self.dense.size} vectors, {self.lexical.size} BM25 rows")
+        self._open_search(table)
         self._sentences = StoredSentences(self.folder, table.size)
         self._id_hashes, self._id_rows = table.lookup()
         self._split = np.bincount(table.clause)[table.clause] > 1 if table.size else np.zeros(0, bool)
@@ -105,6 +101,14 @@ class EmbeddedBackend:
         self._by_doc = None if ordered else np.argsort(table.chunk_doc, kind="stable").astype(np.int32)
         docs_sorted = table.chunk_doc if ordered else table.chunk_doc[self._by_doc]
         self._doc_start = np.searchsorted(docs_sorted, np.arange(len(table.doc_meta) + 1))
+
+    def _open_search(self, table: RowTable) -> None:
+        """Open what searches the rows: here the FAISS and bm25s files (another engine overrides this)."""
+        self.dense = Dense.load(self.folder / fmt.VECTORS, self.meta.faiss["kind"], threads=1)
+        self.lexical = Lexical.load(self.folder / fmt.BM25, mmap=True)
+        if not (table.size == self.dense.size == self.lexical.size):
+            raise IndexCorruptError(f"index {self.folder} is inconsistent: {table.size} chunks, "
+                                    f"{self.dense.size} vectors, {self.lexical.size} BM25 rows")
 
     def _small(self) -> dict[str, str]:
         """sha256 of the row files small enough to hash on every load (:data:`HASH_ON_LOAD_BYTES`)."""

@@ -125,27 +125,50 @@ class EmbeddedWriter:
         Raises:
             ValueError: When there is no chunk to write.
         """
+        blocks = self._ordered(order)
+        workspace = store.new_workspace(self.root)
+        dense = Dense.build(np.concatenate([b.vectors for b in blocks if len(b.chunks)]), self.faiss_kind)
+        dense.save(workspace / fmt.VECTORS)
+        tokens = write_rows(workspace, blocks, dense.dimension)
+        Lexical.build(tokens, self.lexical_params).save(workspace / fmt.BM25)
+        meta = replace(meta, backend="embedded", faiss={"kind": dense.kind, "metric": "inner_product"})
+        return self._publish(workspace, meta, blocks)
+
+    def _ordered(self, order: Sequence[str] | None) -> list[_Block]:
+        """The blocks in ``order``, then the others in insertion order.
+
+        Raises:
+            ValueError: When they hold no chunk.
+        """
         ids = list(dict.fromkeys(i for i in (order or ()) if i in self._blocks))
         listed = set(ids)
         ids += [i for i in self._blocks if i not in listed]
         blocks = [self._blocks[i] for i in ids]
-        chunks = [c for b in blocks for c in b.chunks]
-        if not chunks:
+        if not any(b.chunks for b in blocks):
             raise ValueError("no chunks to index")
-        workspace = store.new_workspace(self.root)
-        dense = Dense.build(np.concatenate([b.vectors for b in blocks if len(b.chunks)]), self.faiss_kind)
-        dense.save(workspace / fmt.VECTORS)
-        sentences.write(workspace, [s for b in blocks for s in b.spans],
-                        [v for b in blocks for v in b.sentence_vectors], dense.dimension)
-        tokens = [t for b in blocks for t in b.tokens]
-        Lexical.build(tokens, self.lexical_params).save(workspace / fmt.BM25)
-        row_table.write(workspace, chunks, [b.row for b in blocks])  # chunks, documents, row table
-        fmt.write_jsonl(workspace / fmt.TOKENS, tokens)
-        Restorer.build(c.text for c in chunks).save(workspace / fmt.DIACRITICS)
-        meta = replace(meta, format=fmt.FORMAT_VERSION, backend="embedded", lexical=self.lexical_params,
-                       faiss={"kind": dense.kind, "metric": "inner_product"},
-                       counts={"documents": len(blocks), "chunks": len(chunks)})
+        return blocks
+
+    def _publish(self, workspace: Path, meta: Meta, blocks: list[_Block]) -> Path:
+        """Write ``meta.json`` (counts, checksums) into ``workspace`` and make it the live version."""
+        meta = replace(meta, format=fmt.FORMAT_VERSION, lexical=self.lexical_params,
+                       counts={"documents": len(blocks), "chunks": sum(len(b.chunks) for b in blocks)})
         fmt.write_meta(workspace, replace(meta, checksums=checksums(workspace)))
         version = store.publish(self.root, workspace)
         store.cleanup(self.root)
         return version
+
+
+def write_rows(workspace: Path, blocks: Sequence[_Block], dimension: int) -> list[list[str]]:
+    """Write the rows every backend keeps in the version folder; returns the BM25 tokens per chunk.
+
+    Chunks, documents and their row table, the tokens, the sentence vectors and the
+    diacritics restorer: what the search reads row by row, whichever engine ranks the rows.
+    """
+    chunks = [c for b in blocks for c in b.chunks]
+    sentences.write(workspace, [s for b in blocks for s in b.spans],
+                    [v for b in blocks for v in b.sentence_vectors], dimension)
+    tokens = [list(t) for b in blocks for t in b.tokens]
+    row_table.write(workspace, chunks, [b.row for b in blocks])  # chunks, documents, row table
+    fmt.write_jsonl(workspace / fmt.TOKENS, tokens)
+    Restorer.build(c.text for c in chunks).save(workspace / fmt.DIACRITICS)
+    return tokens

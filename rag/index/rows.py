@@ -142,6 +142,8 @@ class Meta:
         rejected: ``source`` and ``reason`` of each file that could not be read.
         versions: Python and package versions.
         checksums: Size and sha256 of every other file of the version.
+        milvus: For the ``milvus`` backend: the ``uri`` (never a token), ``collection`` and
+            ``next_row`` (the next free primary key).
         extra: Keys this version of the code does not know (kept when written back).
     """
 
@@ -160,6 +162,7 @@ class Meta:
     built_at: str = ""
     build_seconds: float = 0.0
     checksums: dict = field(default_factory=dict)
+    milvus: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -188,4 +191,6 @@ class Meta:
     def to_dict(self) -> dict:
         """The JSON object written to ``meta.json``."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        if not data["milvus"]:  # only the milvus backend has one
+            del data["milvus"]
         return {**data, **self.extra}

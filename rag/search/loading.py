@@ -57,9 +57,26 @@ def _read_meta(folder: Path) -> Meta | None:
         return None
 
 
+def _open(folder: Path, backend: str | None, *, verify: bool, hint: str):
+    """The reader of a version folder for the backend its ``meta.json`` names.
+
+    Raises:
+        ValueError: ``backend`` is given and the index was built with another.
+    """
+    meta = _read_meta(folder)
+    built = meta.backend if meta is not None else "embedded"
+    if backend is not None and backend != built:
+        raise ValueError(f"the index in {folder.parent} uses the {built} backend, not {backend}")
+    if built == "milvus":
+        from ..index.milvus.reader import MilvusBackend
+
+        return MilvusBackend(folder, verify=verify, hint=hint)
+    return EmbeddedBackend(folder, verify=verify, hint=hint)
+
+
 def load_index(path: str | Path | None = None, *, model: str | None = None, embedder=None,
                settings: SearchSettings | None = None, verify: bool = False,
-               backend: str = "embedded") -> Index:
+               backend: str | None = None) -> Index:
     """Open the live version of the index directory ``path`` (default: ``$RAG_INDEX`` or ``index``).
 
     Args:
@@ -68,7 +85,8 @@ def load_index(path: str | Path | None = None, *, model: str | None = None, embe
         embedder: A loaded query encoder (its ``info.name`` must match the index's model).
         settings: Fusion settings (defaults: :class:`SearchSettings`).
         verify: Check the sha256 of every index file (sizes are always checked).
-        backend: Storage backend (:data:`rag.vocab.BACKENDS`).
+        backend: Storage backend (:data:`rag.vocab.BACKENDS`) the caller expects; by default
+            the one the index was built with (``meta.json``).
 
     Raises:
         IndexNotFoundError: When ``path`` holds no built index.
@@ -76,7 +94,8 @@ def load_index(path: str | Path | None = None, *, model: str | None = None, embe
         ModelMismatchError: When ``model``/``embedder`` differs from the index's model.
         ValueError: An unknown ``backend``.
     """
-    check_backend(backend)
+    if backend is not None:
+        check_backend(backend)
     root = Path(path) if path is not None else default_index_dir()
     for attempt in range(3):
         folder = store.current_version(root)
@@ -84,7 +103,7 @@ def load_index(path: str | Path | None = None, *, model: str | None = None, embe
             raise IndexNotFoundError(
                 f"no index in {root}: build one with `rag index --corpus DIR --index {root}`")
         try:
-            backend = EmbeddedBackend(folder, verify=verify, hint=rebuild_command(root, _read_meta(folder)))
+            backend = _open(folder, backend, verify=verify, hint=rebuild_command(root, _read_meta(folder)))
             break
         except (FileNotFoundError, IndexCorruptError):
             # A concurrent update may have removed this version while we read it: try the new one.

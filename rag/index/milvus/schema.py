@@ -44,9 +44,22 @@ CHUNK_FIELDS = {
 
 
 def analyzer_text(tokens: Sequence[str]) -> str:
-    """``tokens`` as the text Milvus' standard analyzer splits back into the same tokens."""
+    """``tokens`` as the text Milvus' standard analyzer splits back into the same tokens.
+
+    Cut at a token boundary to fit a VARCHAR field (:data:`MAX_TEXT` bytes): only a clause of
+    over ~20,000 characters, which the chunker splits when it reads files, can reach it.
+    """
     words = (_NON_WORD.sub("_", t).strip("_") for t in tokens)
-    return " ".join(w for w in words if w)
+    return fit(" ".join(w for w in words if w))
+
+
+def fit(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` cut at its last space that keeps it within ``limit`` UTF-8 bytes."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    cut = data[:limit].decode("utf-8", errors="ignore")
+    return cut[:cut.rfind(" ")] if " " in cut else cut
 
 
 def chunk_schema(dimension: int):
