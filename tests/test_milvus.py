@@ -185,3 +185,70 @@ def test_an_embedded_index_moves_to_milvus_on_request(tmp_path):
     assert report.full_rebuild and "milvus" in report.reason
     index = load_index(index_dir, embedder=KeywordEncoder())
     assert index.meta.backend == "milvus" and index.search("chong khai thac IUU", k=1)[0].path == "II.2.6"
+
+
+@pytest.fixture
+def lite_server(tmp_path):
+    """A Milvus Lite server on a free local port: what several app processes share."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    _lite_available()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite.cmdline", "server", "--data-dir",
+                               str(tmp_path / "milvus-data"), "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as client:
+            if client.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("the Milvus Lite server did not start within 60 s")
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=30)
+
+
+SEARCH_IN_ANOTHER_PROCESS = """
+import sys
+sys.path.insert(0, {tests!r})
+from fake_encoder import KeywordEncoder
+from rag import load_index
+index = load_index({index!r}, embedder=KeywordEncoder())
+print(sorted(d.id for d in index.documents))
+print(index.search({query!r}, k=1)[0].doc_id)
+"""
+
+
+def test_two_processes_on_one_milvus_server_see_each_others_documents(tmp_path, lite_server):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from fake_encoder import KeywordEncoder
+
+    from rag import build_index, document_from_text
+
+    index_dir, docs = tmp_path / "index", _two_documents()
+    build_index(documents=docs, index=index_dir, embedder=KeywordEncoder(), backend="milvus",
+                milvus_uri=lite_server)
+
+    def other(query: str) -> list[str]:
+        code = SEARCH_IN_ANOTHER_PROCESS.format(tests=str(Path(__file__).parent), index=str(index_dir),
+                                                query=query)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip().splitlines()
+
+    assert other("nhiệm vụ chống khai thác IUU") == [str(sorted(d.id for d in docs)), docs[0].id]
+    upload = document_from_text("kh-rung.txt", "KẾ HOẠCH\n1. Trồng rừng phòng hộ ven biển, rừng ngập mặn.")
+    build_index(documents=[*docs, upload], index=index_dir, embedder=KeywordEncoder(), backend="milvus")
+    lines = other("trồng rừng phòng hộ ven biển")
+    assert "kh-rung.txt" in lines[0] and lines[1] == "kh-rung.txt"
