@@ -3,6 +3,7 @@
 Usage:
     python -m eval.run --dataset party-gold|alqac2023 [--split dev|test] [--modes bm25,dense,hybrid]
                        [--model NAME_OR_PATH] [--k 10] [--out DIR] [--questions FILE]
+                       [--backend embedded|milvus]
 
 The dataset's corpus is indexed once per model under ``eval/out/indexes/`` (incremental,
 so re-runs only search). Writes ``report.json``, a TREC run file per mode and per-query
@@ -22,7 +23,7 @@ from pathlib import Path
 from rag import DEFAULT_MODEL, build_index, load_index
 from rag.index.build import CONTEXTS, DEFAULT_CONTEXT
 from rag.search.settings import SearchSettings
-from rag.vocab import MODES
+from rag.vocab import BACKENDS, MODES
 
 from . import datasets
 from .metrics import METRICS, abstention, bootstrap_interval, evaluate, first_relevant_rank, per_query
@@ -31,23 +32,27 @@ HIT_DEPTH = 5  # hits fetched per wanted result, so article-level de-duplication
 ANSWER_CLAUSES = 5  # clauses an answer cites (Index.answer default); abstention looks at these
 
 
-def index_dir(dataset: str, model: str, context: str = DEFAULT_CONTEXT) -> Path:
-    """Where a dataset's index for ``model`` (and a non-default embedding context) lives."""
+def index_dir(dataset: str, model: str, context: str = DEFAULT_CONTEXT, backend: str = "embedded") -> Path:
+    """Where a dataset's index for ``model`` (a non-default embedding context, another backend) lives."""
     name = f"{dataset}-{re.sub(r'[^A-Za-z0-9]+', '-', model).strip('-')}"
     if context != DEFAULT_CONTEXT:
         name += f"-{re.sub(r'[^A-Za-z0-9]+', '-', context)}"
+    if backend != "embedded":
+        name += f"-{backend}"
     return datasets.OUT / "indexes" / name
 
 
 def open_dataset_index(data: datasets.Dataset, model: str, *, progress: bool = True,
-                       settings: SearchSettings | None = None, context: str = DEFAULT_CONTEXT):
-    """Build or update the dataset's index, then load it."""
-    folder = index_dir(data.name, model, context)
+                       settings: SearchSettings | None = None, context: str = DEFAULT_CONTEXT,
+                       backend: str = "embedded"):
+    """Build or update the dataset's index (on ``backend``), then load it."""
+    folder = index_dir(data.name, model, context, backend)
     source = {"documents": data.documents} if data.documents is not None else {"corpus": data.corpus_dir}
     # The embedding cache beside the indexes: a rebuild after a chunker change (or of another
     # dataset holding the same texts) embeds only the passages it has not seen.
     report = build_index(index=folder, model=model, progress=progress, lock_timeout=3600, context=context,
-                         sentence_pooling=data.sentence_pooling, cache=datasets.OUT / "embeddings", **source)
+                         sentence_pooling=data.sentence_pooling, cache=datasets.OUT / "embeddings",
+                         backend=backend, **source)
     if report.changed_anything:
         print(report.summary().splitlines()[0], file=sys.stderr)
     return load_index(folder, settings=settings)
@@ -187,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
                         help="Add 95%% intervals of R@1 and MRR@10 (overall and per category) from N "
                              "resamples of the questions (default: none).")
+    parser.add_argument("--backend", choices=BACKENDS, default="embedded",
+                        help="Index backend to score (default: embedded; milvus: a Milvus Lite file "
+                             "beside the index).")
     parser.add_argument("--no-choices", action="store_true",
                         help="alqac2023 only: do not append multiple-choice options to questions.")
     return parser
@@ -213,11 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    index = open_dataset_index(data, args.model, settings=settings, context=args.context)
+    index = open_dataset_index(data, args.model, settings=settings, context=args.context,
+                               backend=args.backend)
     results = score_split(index, data, args.split, modes, k=args.k, bootstrap=args.bootstrap)
     out = args.out or datasets.OUT / args.dataset / args.split
     write_reports(out, args.dataset, args.split, args.model, results,
-                  {**data.extra, "context": args.context, "settings": dataclasses.asdict(settings)})
+                  {**data.extra, "context": args.context, "backend": args.backend,
+                   "settings": dataclasses.asdict(settings)})
     print(format_table(args.dataset, args.split, results))
     for mode, result in results.items():
         if "intervals_95" in result:

@@ -252,3 +252,26 @@ def test_two_processes_on_one_milvus_server_see_each_others_documents(tmp_path, 
     build_index(documents=[*docs, upload], index=index_dir, embedder=KeywordEncoder(), backend="milvus")
     lines = other("trồng rừng phòng hộ ven biển")
     assert "kh-rung.txt" in lines[0] and lines[1] == "kh-rung.txt"
+
+
+def test_migrate_moves_an_embedded_index_without_embedding_again(tmp_path, capsys):
+    _lite_available()
+    from fake_encoder import KeywordEncoder
+
+    from rag import build_index, load_index
+    from rag.cli import main
+
+    index_dir, query = tmp_path / "index", "khai thác hải sản"
+    build_index(documents=_two_documents(), index=index_dir, embedder=KeywordEncoder())
+    before = load_index(index_dir, embedder=KeywordEncoder())
+    expected = [(h.clause_id, round(h.dense_score, 4)) for h in before.search(query, k=5, mode="dense")]
+    assert main(["migrate", "--to", "milvus", "--index", str(index_dir)]) == 0
+    assert "migrated to Milvus" in capsys.readouterr().out
+    after = load_index(index_dir, embedder=KeywordEncoder())
+    assert after.meta.backend == "milvus"
+    assert [d.id for d in after.documents] == [d.id for d in before.documents]
+    found = [(h.clause_id, round(h.dense_score, 4)) for h in after.search(query, k=5, mode="dense")]
+    assert found == expected
+    assert after.search("nhiệm vụ chống khai thác IUU", k=1)[0].path == "II.2.6"
+    assert main(["migrate", "--to", "milvus", "--index", str(index_dir)]) == 1  # already in Milvus
+    assert main(["migrate", "--to", "milvus", "--index", str(tmp_path / "none")]) == 1

@@ -19,6 +19,7 @@ from .commands import (
     run_serve,
     run_verify,
 )
+from .migrate import add_migrate_command
 from .timeline import add_timeline_command
 
 
@@ -114,6 +115,7 @@ def _add_query_commands(commands) -> None:
     _add_links_command(commands)
     add_timeline_command(commands, _add_filters, MODES)
     add_cache_command(commands)
+    add_migrate_command(commands)
 
 
 def _add_links_command(commands) -> None:

@@ -60,7 +60,7 @@ class EmbeddedBackend:
         self._hint = hint
         try:
             self._load(verify, hint)
-        except (IndexCorruptError, FileNotFoundError):
+        except (IndexCorruptError, FileNotFoundError, ConnectionError):  # the engine unreachable: not damage
             raise
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # faiss: RuntimeError
             raise self._corrupt(f"cannot be read ({type(exc).__name__}: {exc})") from exc

@@ -6,8 +6,6 @@ their texts joined; a hit's dense and BM25 scores are the best of its parts.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..records import Hit
 
 
@@ -28,16 +26,19 @@ def build_hits(backend, ranked: list[tuple[int, float]], k: int, query_vector, l
         if key not in groups and len(groups) == k:
             continue  # a full list still merges later parts of clauses already in it
         groups.setdefault(key, []).append((row, score))
+    clause_rows = [backend.clause_rows(members[0][0]) for members in groups.values()]
+    every = [r for rows in clause_rows for r in rows]
+    # One call per side for all hits: a backend behind a network pays per call, not per row.
+    dense = dict(zip(every, backend.vectors(every) @ query_vector, strict=True)) \
+        if query_vector is not None and every else {}
+    lexical = dict(zip(every, lexical_scores.of(every), strict=True)) \
+        if lexical_scores is not None and every else {}
     hits = []
-    for rank, members in enumerate(groups.values(), 1):
+    for rank, (members, rows) in enumerate(zip(groups.values(), clause_rows, strict=True), 1):
         best_row, best_score = members[0]
-        rows = backend.clause_rows(best_row)
-        dense_score = bm25_score = None
-        if query_vector is not None:
-            dense_score = float(np.max(backend.vectors(rows) @ query_vector))
-        if lexical_scores is not None:
-            value = float(np.max(lexical_scores.of(rows)))
-            bm25_score = value if value > 0 else None
+        dense_score = float(max(dense[r] for r in rows)) if dense else None
+        value = float(max(lexical[r] for r in rows)) if lexical else 0.0
+        bm25_score = value if value > 0 else None
         hits.append(_hit(backend, rank, best_score, dense_score, bm25_score, best_row, rows,
                          tuple(backend.chunk(r).id for r, _ in members)))
     return hits

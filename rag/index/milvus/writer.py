@@ -118,6 +118,12 @@ class MilvusWriter(EmbeddedWriter):
             self._forget(doc.row.id)
         super().add_documents(documents)
 
+    def add_documents_from(self, other: EmbeddedWriter) -> None:
+        """Add every document another writer holds, with its vectors, tokens and sentences (a migration)."""
+        for doc_id, block in other._blocks.items():
+            self._forget(doc_id)
+            self._blocks[doc_id] = block
+
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         """Remove documents (unknown ids are ignored)."""
         for doc_id in doc_ids:
