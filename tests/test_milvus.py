@@ -275,3 +275,17 @@ def test_migrate_moves_an_embedded_index_without_embedding_again(tmp_path, capsy
     assert after.search("nhiệm vụ chống khai thác IUU", k=1)[0].path == "II.2.6"
     assert main(["migrate", "--to", "milvus", "--index", str(index_dir)]) == 1  # already in Milvus
     assert main(["migrate", "--to", "milvus", "--index", str(tmp_path / "none")]) == 1
+
+
+def test_an_update_without_a_backend_keeps_the_index_in_milvus(tmp_path):
+    _lite_available()
+    from fake_encoder import KeywordEncoder
+
+    from rag import build_index, document_from_text, load_index
+
+    index_dir, docs = tmp_path / "index", _two_documents()
+    build_index(documents=docs, index=index_dir, embedder=KeywordEncoder(), backend="milvus")
+    upload = document_from_text("kh.txt", "KẾ HOẠCH\n1. Trồng rừng phòng hộ ven biển.")
+    report = build_index(documents=[*docs, upload], index=index_dir, embedder=KeywordEncoder())  # as the app
+    assert not report.full_rebuild and report.added == ["kh.txt"]
+    assert load_index(index_dir, embedder=KeywordEncoder()).meta.backend == "milvus"

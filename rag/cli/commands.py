@@ -113,20 +113,6 @@ def cache_folder(args: argparse.Namespace) -> Path | None:
     return default_data_dir() / "embeddings"
 
 
-def _backend(args: argparse.Namespace, index_dir: Path) -> str:
-    """``--backend``, else the live index's backend, else ``embedded``."""
-    if args.backend:
-        return args.backend
-    from ..index.format import read_meta
-    from ..index.store import current_version
-
-    live = current_version(index_dir)
-    try:
-        return read_meta(live).backend if live is not None else "embedded"
-    except (OSError, ValueError):
-        return "embedded"
-
-
 def run_index(args: argparse.Namespace) -> int:
     """Rag index: build or update an index."""
     from ..index.build import build_index
@@ -156,7 +142,7 @@ def run_index(args: argparse.Namespace) -> int:
                              sentence_pooling=args.sentence_pooling, progress=not args.quiet,
                              lock_timeout=args.wait, cache=cache_folder(args),
                              parallel_segment=not args.serial_segment,
-                             backend=_backend(args, index_dir), milvus_uri=args.milvus_uri)
+                             backend=args.backend, milvus_uri=args.milvus_uri)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

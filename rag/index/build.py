@@ -59,7 +59,7 @@ def _settings(max_chars: int, context: str, lexical: dict) -> dict:
 
 
 def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "index", *,
-                documents: Iterable[Document] | None = None, backend: str = "embedded",
+                documents: Iterable[Document] | None = None, backend: str | None = None,
                 model: str | None = None, embedder=None,
                 rebuild: bool = False, faiss_kind: str = "auto", max_chars: int = DEFAULT_MAX_CHARS,
                 limits: Limits = DEFAULT_LIMITS, context: str = DEFAULT_CONTEXT,
@@ -76,7 +76,9 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         documents: Documents already read (:func:`rag.read_document`,
             :func:`rag.document_from_text`), instead of ``corpus``; the index then holds
             exactly these, and an update re-embeds only the ones whose content changed.
-        backend: Storage backend (:data:`rag.vocab.BACKENDS`; ``embedded``: FAISS + bm25s files).
+        backend: Storage backend (:data:`rag.vocab.BACKENDS`; ``embedded``: FAISS + bm25s
+            files, ``milvus``: Milvus). Default: the live index's, else ``embedded``, so an
+            update (an upload in the app) never moves an index to another backend.
         model: Embedding model name or folder; defaults to the bundled model, or to the
             model of the existing index when updating.
         embedder: An already loaded encoder (anything with ``info``, ``encode_passages``
@@ -122,7 +124,8 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
             raise FileNotFoundError(f"corpus folder not found: {corpus.root}")
     if context not in CONTEXTS:
         raise ValueError(f"unknown context {context!r}; expected one of {CONTEXTS}")
-    check_backend(backend)
+    if backend is not None:
+        check_backend(backend)
     sentences.check_pooling(sentence_pooling)
     lexical_params = {**DEFAULT_PARAMS, **(lexical_params or {})}
     settings = _settings(max_chars, context, lexical_params)
@@ -196,8 +199,13 @@ def _load_embedder(model: str | None, live: Path | None):
     return Embedder(model)
 
 
-def _target(backend: str, root: Path, live: Path | None, milvus_uri: str | None) -> dict:
+def _target(backend: str | None, root: Path, live: Path | None, milvus_uri: str | None) -> dict:
     """Where the build writes: ``{"backend": name}``, plus the ``uri`` for Milvus."""
+    if backend is None:
+        try:
+            backend = fmt.read_meta(live).backend if live is not None else "embedded"
+        except (OSError, ValueError):
+            backend = "embedded"
     if backend != "milvus":
         return {"backend": backend}
     if milvus_uri is None and live is not None:
