@@ -1,7 +1,9 @@
-"""The Milvus backend (issue 19, in progress): an index kept in Milvus Lite, standalone or a cluster.
+"""The Milvus backend: an index whose rows are ranked by Milvus Lite, a standalone server or a cluster.
 
-Built so far: filter expressions from typed values (:mod:`.expressions`) and the
-collection schema with BM25 over the pre-segmented tokens (:mod:`.schema`). The reader and
-writer behind :mod:`rag.index.backend`'s protocols come next; until then ``milvus`` is not
-in :data:`rag.vocab.BACKENDS`.
+- :mod:`.schema`: the chunk collection (dense vector, BM25 over this package's tokens,
+  filter fields);
+- :mod:`.expressions`: filters as Milvus expressions built from typed values;
+- :mod:`.writer` / :mod:`.reader`: the two sides of :mod:`rag.index.backend`'s seam;
+- :mod:`.migrate`: an embedded index moved into Milvus without embedding again;
+- :mod:`.client`: connecting (URI in ``meta.json``, token from ``$RAG_MILVUS_TOKEN``).
 """
