@@ -53,6 +53,18 @@ def tokenize(text: str, scheme: str = DEFAULT_PARAMS["scheme"]) -> list[str]:
     return out
 
 
+def query_tokens(query: str, scheme: str, *, accentless: bool) -> list[str]:
+    """Tokens of ``query`` as every backend looks them up: :func:`tokenize`, folded when ``accentless``."""
+    tokens = tokenize(query, scheme)
+    return vn.folded_tokens(tokens) if accentless else tokens
+
+
+def coverage(tokens: Sequence[str], vocabulary) -> float:
+    """Share of ``tokens`` (single syllables; joined words skipped) found in ``vocabulary`` (0 for none)."""
+    tokens = [t for t in tokens if "_" not in t]
+    return sum(t in vocabulary for t in tokens) / len(tokens) if tokens else 0.0
+
+
 @dataclass(frozen=True)
 class ArrayScores:
     """BM25 scores of every row (0 outside the selection)."""
@@ -146,8 +158,7 @@ class Lexical:
 
     def query_tokens(self, query: str, *, accentless: bool) -> list[str]:
         """Tokens of ``query`` as they are looked up (folded when ``accentless``)."""
-        tokens = tokenize(query, self.params.get("scheme", "words"))
-        return vn.folded_tokens(tokens) if accentless else tokens
+        return query_tokens(query, self.params.get("scheme", "words"), accentless=accentless)
 
     def scores(self, query: str, *, accentless: bool | None = None) -> np.ndarray:
         """BM25 score of every chunk for ``query`` (zeros when no token is in the vocabulary).
@@ -173,8 +184,7 @@ class Lexical:
         (few known), which deserve opposite trust in the lexical side.
         """
         model = self.folded if accentless else self.plain
-        tokens = [t for t in self.query_tokens(query, accentless=accentless) if "_" not in t]
-        return sum(t in model.vocab_dict for t in tokens) / len(tokens) if tokens else 0.0
+        return coverage(self.query_tokens(query, accentless=accentless), model.vocab_dict)
 
     @property
     def size(self) -> int:

@@ -20,7 +20,7 @@ from .. import format as fmt
 from ..backend import Filters, Selection
 from ..embedded import EmbeddedBackend
 from ..integrity import IndexCorruptError
-from ..lexical import DEFAULT_PARAMS, tokenize
+from ..lexical import DEFAULT_PARAMS, coverage, query_tokens
 from ..row_table import RowTable
 from . import expressions as ex
 from .client import connect
@@ -89,8 +89,7 @@ class MilvusBackend(EmbeddedBackend):
 
     def query_text(self, text: str, accentless: bool) -> str:
         """The analyzer text of a query's BM25 tokens (folded when ``accentless``)."""
-        tokens = tokenize(text, self._params.get("scheme", DEFAULT_PARAMS["scheme"]))
-        return analyzer_text(vn.folded_tokens(tokens) if accentless else tokens)
+        return analyzer_text(query_tokens(text, self._params["scheme"], accentless=accentless))
 
     def lexical_search(self, text: str, *, accentless: bool, selection: Selection) -> MilvusScores:
         """BM25 of the query over the selected rows, ranked by Milvus."""
@@ -99,10 +98,8 @@ class MilvusBackend(EmbeddedBackend):
 
     def coverage(self, text: str, *, accentless: bool) -> float:
         """Share of the query's lexical tokens (not the joined words) that occur in the index."""
-        tokens = tokenize(text, self._params.get("scheme", DEFAULT_PARAMS["scheme"]))
-        tokens = [t for t in (vn.folded_tokens(tokens) if accentless else tokens) if "_" not in t]
         vocabulary = self._folded_vocabulary if accentless else self._vocabulary
-        return sum(t in vocabulary for t in tokens) / len(tokens) if tokens else 0.0
+        return coverage(query_tokens(text, self._params["scheme"], accentless=accentless), vocabulary)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ... import vietnamese as vn
 from .. import format as fmt
 from .. import sentences, store
 from ..backend import NewDocument, fold_lower
@@ -168,8 +169,6 @@ class MilvusWriter(EmbeddedWriter):
 
     def _insert(self, block: _Block, keys: np.ndarray) -> None:
         """Insert one document's chunks under ``keys``."""
-        from ... import vietnamese as vn
-
         doc = block.row
         common = {"doc_id": doc.id, "number": doc.number or "", "date": doc.date or "",
                   "year": ex.UNDATED if doc.year is None else doc.year,
