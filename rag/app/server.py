@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from ..limits import MB
-from ..vocab import DEFAULT_MODEL
+from ..vocab import BACKENDS, DEFAULT_MODEL
 from .datadir import DataDir, default_data_dir
 from .library import Access, Library
 from .uploads import DEFAULT_MAX_BYTES
@@ -114,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"Embedding model name or folder (default: {DEFAULT_MODEL}, or $RAG_MODEL).")
     parser.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_BYTES / MB,
                         help="Largest accepted upload in megabytes (default: 20).")
+    parser.add_argument("--backend", choices=BACKENDS, default=env("RAG_BACKEND") or None,
+                        help="Index backend of a new index (default: the existing index's, else embedded; "
+                             "or $RAG_BACKEND). Replicas share one archive through milvus.")
+    parser.add_argument("--milvus-uri", default=env("RAG_MILVUS_URI") or None, metavar="URI",
+                        help="Milvus for --backend milvus: a Lite file (one process) or a server such as "
+                             "http://host:19530 that replicas share (default: the index's, else "
+                             "INDEX/milvus.db; or $RAG_MILVUS_URI; token from $RAG_MILVUS_TOKEN).")
     parser.add_argument("--allow-upload", action="store_true",
                         help="Without a login (RAG_AUTH), let anyone upload, delete and restore documents "
                              "(default: off). With a login, only the users in $RAG_ADMINS may.")
@@ -136,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     # per-document limits as `rag index` (rag.limits).
     # The page is served at once; the index is built or brought up to date in the background.
     lib = Library(args.corpus, data, index_dir=args.index, model=args.model, max_upload=max_upload,
-                  background=True)
+                  background=True, backend=args.backend, milvus_uri=args.milvus_uri)
     auth = auth_pairs()
     access = Access(login=auth is not None, admins=admin_names(), allow_upload=args.allow_upload)
     from starlette.middleware import Middleware

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,7 +132,7 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
     settings = _settings(max_chars, context, lexical_params)
     root = Path(index)
     report = BuildReport(index=root)
-    with store.writer_lock(root, timeout=lock_timeout):
+    with store.writer_lock(root, timeout=lock_timeout), ExitStack() as stack:
         store.cleanup(root)  # leftovers of builds that died
         live = store.current_version(root)
         embedder = embedder or _load_embedder(model, live)
@@ -142,7 +143,10 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
         target = _target(backend, root, live, milvus_uri)
         base = None if rebuild or live is None else _reusable(live, embedder, settings, report, target)
         writer, base_meta = _open_writer(root, base, report, target, faiss_kind=faiss_kind,
-                                         lexical_params=lexical_params, progress=progress)
+                                         lexical_params=lexical_params, progress=progress,
+                                         lock_timeout=lock_timeout)
+        if hasattr(writer, "close"):  # the Milvus writer's lease and connection, also on failure
+            stack.callback(writer.close)
         report.full_rebuild = base_meta is None
         old = writer.document_hashes()
         plan = collect_files(corpus, old, base_meta, report, limits=limits, max_chars=max_chars,
@@ -175,8 +179,6 @@ def build_index(corpus: str | Path | Corpus | None = None, index: str | Path = "
             report.write_seconds = time.perf_counter() - written
         else:
             report.version = live
-    if hasattr(writer, "close"):
-        writer.close()
     if isinstance(embedder, CachedEmbedder):
         report.cache_hits, report.cache_misses = embedder.cache.hits, embedder.cache.misses
         embedder.cache.close()
@@ -242,9 +244,12 @@ def _open_writer(root: Path, base: Path | None, report: BuildReport, target: dic
         kwargs["uri"] = target["uri"]
     else:
         writer_class = EmbeddedWriter
+        kwargs.pop("lock_timeout", None)  # the folder's lock is all an embedded index needs
     if base is not None:
         try:
             return writer_class(root, base, **kwargs), fmt.read_meta(base)
+        except store.IndexLockedError:
+            raise
         except (IndexCorruptError, OSError, ValueError, KeyError, RuntimeError) as exc:
             # RuntimeError: faiss on a truncated file; ValueError: a JSON line cut short.
             report.reason = f"the live index is damaged ({exc}); everything is read again"

@@ -41,7 +41,7 @@ def migrate_to_milvus(root: str | Path, uri: str | None = None, *, lock_timeout:
         if meta.backend != "embedded":
             raise ValueError(f"the index in {root} already uses the {meta.backend} backend")
         source = EmbeddedWriter(root, live, lexical_params=meta.lexical)
-        writer = MilvusWriter(root, uri=uri, lexical_params=meta.lexical)
+        writer = MilvusWriter(root, uri=uri, lexical_params=meta.lexical, lock_timeout=lock_timeout)
         try:
             writer.add_documents_from(source)
             order = [d.id for d in fmt.parse_documents((live / fmt.DOCUMENTS).read_bytes())]

@@ -63,13 +63,15 @@ class MilvusBackend(EmbeddedBackend):
 
     def _search(self, data, field: str, limit: int, where: str | None) -> list[tuple[int, float]]:
         """``(row, score)`` of a Milvus search, best first, rows this version lists only."""
+        # Only the primary key comes back (an empty list would return every field, BM25 sparse
+        # vectors included), read column-wise so that pymilvus builds no per-hit dictionaries.
         hits = self.client.search(self.collection, data=[data], anns_field=field, filter=where or "",
-                                  limit=max(1, min(int(limit), MAX_LIMIT)), output_fields=[])[0]
+                                  limit=max(1, min(int(limit), MAX_LIMIT)), output_fields=["row"])[0]
         out = []
-        for hit in hits:
-            line = self._line_of.get(int(hit["row"] if "row" in hit else hit["id"]))
+        for key, distance in zip(hits.ids, hits.distances, strict=True):
+            line = self._line_of.get(int(key))
             if line is not None:
-                out.append((line, float(hit["distance"])))
+                out.append((line, float(distance)))
         return out
 
     def dense_search(self, vector: np.ndarray, k: int, selection: Selection) -> dict[int, float]:

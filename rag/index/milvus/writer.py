@@ -29,7 +29,8 @@ from ..backend import NewDocument, fold_lower
 from ..embedded_writer import EmbeddedWriter, _Block, write_rows
 from ..rows import Meta
 from . import expressions as ex
-from .client import connect
+from . import guard
+from .client import close, connect
 from .schema import MAX_TEXT, analyzer_text, chunk_index_params, chunk_schema
 
 ROWS = "milvus_rows.npy"  # Milvus primary key of each chunk line
@@ -52,7 +53,7 @@ class MilvusWriter(EmbeddedWriter):
     """Builds the next version of an index whose rows are searched in Milvus."""
 
     def __init__(self, root: Path, base: Path | None = None, *, uri: str, lexical_params: dict | None = None,
-                 progress: bool = False, **_: object) -> None:
+                 progress: bool = False, lock_timeout: float = 0.0, **_: object) -> None:
         """Start from the version folder ``base`` (its Milvus collection is updated), or from nothing.
 
         Args:
@@ -62,14 +63,24 @@ class MilvusWriter(EmbeddedWriter):
             uri: Milvus URI (a Lite file or a server).
             lexical_params: BM25 settings (``k1`` and ``b`` go to Milvus' BM25 index).
             progress: Show a progress bar while tokenising.
+            lock_timeout: Seconds to wait for another writer's Milvus lease (:mod:`.guard`).
+
+        Raises:
+            IndexLockedError: Another writer holds the index's lease in Milvus.
         """
         self.uri = uri
         self.client = connect(uri)
+        self._lease = None
         self._rows: dict[str, np.ndarray] = {}  # doc id -> Milvus keys of its kept chunks
         self._gone: list[int] = []  # keys to delete
         self._collection = self._previous = None
         self._next_row = 0
-        super().__init__(root, base, lexical_params=lexical_params, progress=progress)
+        try:
+            self._lease = guard.acquire(self.client, root, lock_timeout)
+            super().__init__(root, base, lexical_params=lexical_params, progress=progress)
+        except BaseException:
+            self.close()
+            raise
         if self._collection is None:  # a full rebuild: a new collection, the old one dropped on publish
             self._collection = f"rag_{secrets.token_hex(6)}"
             self._previous = self._live_collection()
@@ -143,13 +154,16 @@ class MilvusWriter(EmbeddedWriter):
         self._ensure_collection(dimension)
         for at in range(0, len(self._gone), INSERT_BATCH):
             self.client.delete(self._collection, ids=self._gone[at:at + INSERT_BATCH])
-        keys = []
+        keys, pending = [], []
         for block in blocks:
             if block.row.id not in self._rows:  # new or changed: fresh keys
                 self._rows[block.row.id] = np.arange(self._next_row, self._next_row + len(block.chunks))
                 self._next_row += len(block.chunks)
-                self._insert(block, self._rows[block.row.id])
+                pending.extend(self._entities(block, self._rows[block.row.id]))
+                if len(pending) >= INSERT_BATCH:  # many small documents go in few calls
+                    pending = self._insert(pending)
             keys.append(self._rows[block.row.id])
+        self._insert(pending, everything=True)
         workspace = store.new_workspace(self.root)
         write_rows(workspace, blocks, dimension)
         np.save(workspace / ROWS, np.concatenate(keys).astype(np.int64))
@@ -167,22 +181,29 @@ class MilvusWriter(EmbeddedWriter):
                                           index_params=chunk_index_params(self.client, self.lexical_params),
                                           consistency_level="Strong")
 
-    def _insert(self, block: _Block, keys: np.ndarray) -> None:
-        """Insert one document's chunks under ``keys``."""
+    def _insert(self, entities: list[dict], everything: bool = False) -> list[dict]:
+        """Insert whole batches of ``entities`` (all of them with ``everything``); returns the rest."""
+        end = len(entities) if everything else len(entities) - len(entities) % INSERT_BATCH
+        for at in range(0, end, INSERT_BATCH):
+            self.client.insert(self._collection, entities[at:min(at + INSERT_BATCH, end)])
+        return entities[end:]
+
+    def _entities(self, block: _Block, keys: np.ndarray) -> list[dict]:
+        """One document's chunks as Milvus entities under ``keys``."""
         doc = block.row
         common = {"doc_id": doc.id, "number": doc.number or "", "date": doc.date or "",
                   "year": ex.UNDATED if doc.year is None else doc.year,
                   "doc_type_fold": fold_lower(doc.doc_type), "issuer_fold": fold_lower(doc.issuer)}
-        entities = [{**common, "row": int(key), "chunk_id": chunk.id, "path": chunk.path, "part": chunk.part,
-                     "clause_key": clause_key(doc.id, chunk.path),
-                     "record": _record(chunk),
-                     "tokens": analyzer_text(tokens), "folded": analyzer_text(vn.folded_tokens(list(tokens))),
-                     "dense": np.asarray(vector, np.float32).tolist()}
-                    for key, chunk, tokens, vector in zip(keys, block.chunks, block.tokens, block.vectors,
-                                                          strict=True)]
-        for at in range(0, len(entities), INSERT_BATCH):
-            self.client.insert(self._collection, entities[at:at + INSERT_BATCH])
+        return [{**common, "row": int(key), "chunk_id": chunk.id, "path": chunk.path, "part": chunk.part,
+                 "clause_key": clause_key(doc.id, chunk.path), "record": _record(chunk),
+                 "tokens": analyzer_text(tokens), "folded": analyzer_text(vn.folded_tokens(list(tokens))),
+                 "dense": np.asarray(vector, np.float32).tolist()}
+                for key, chunk, tokens, vector in zip(keys, block.chunks, block.tokens, block.vectors,
+                                                      strict=True)]
 
     def close(self) -> None:
-        """Close the connection."""
-        self.client.close()
+        """Give up the writer lease and close the connection."""
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+        close(self.client, self.uri)
