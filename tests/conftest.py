@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # helpers, fake_encoder, xlmr_reference
-from helpers import FOUNDING, ROOT, free_port, wait_for_app
+from helpers import FOUNDING, ROOT, free_port, serve_lite, wait_for_app
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -78,27 +78,5 @@ def app_server(tmp_path_factory):
 @pytest.fixture
 def lite_server(tmp_path):
     """A Milvus Lite server on a free local port: what several app processes share."""
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    pytest.importorskip("milvus_lite", reason="Milvus Lite is not installed (pip install '.[milvus]')")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "milvus_lite.cmdline", "server", "--data-dir",
-                               str(tmp_path / "milvus-data"), "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with socket.socket() as client:
-            if client.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("the Milvus Lite server did not start within 60 s")
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=30)
+    with serve_lite(tmp_path / "milvus-data") as uri:
+        yield uri

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -91,3 +92,34 @@ Về trồng rừng phòng hộ ven biển
 
 2. Tuyên truyền nhân dân bảo vệ rừng phòng hộ.
 """
+
+
+@contextlib.contextmanager
+def serve_lite(data_dir: Path):
+    """Run ``milvus-lite server`` on ``data_dir`` (a Lite file's path serves that file); yields its URI."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("milvus_lite", reason="Milvus Lite is not installed (pip install '.[milvus]')")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite.cmdline", "server", "--data-dir",
+                               str(data_dir), "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as client:
+            if client.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("the Milvus Lite server did not start within 60 s")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

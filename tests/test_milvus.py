@@ -264,3 +264,28 @@ def test_an_update_without_a_backend_keeps_the_index_in_milvus(tmp_path):
     report = build_index(documents=[*docs, upload], index=index_dir, embedder=KeywordEncoder())  # as the app
     assert not report.full_rebuild and report.added == ["kh.txt"]
     assert load_index(index_dir, embedder=KeywordEncoder()).meta.backend == "milvus"
+
+
+def test_search_reads_a_lite_index_through_its_server_and_checks_the_backend(tmp_path, capsys, monkeypatch):
+    _lite_available()
+    import json
+    import os
+
+    from fake_encoder import KeywordEncoder
+    from helpers import serve_lite
+
+    from rag import build_index
+    from rag.cli import main
+    from rag.index.milvus.client import TOKEN_ENV, default_uri
+
+    index_dir = tmp_path / "index"
+    build_index(documents=_two_documents(), index=index_dir, embedder=KeywordEncoder(), backend="milvus")
+    monkeypatch.setenv(TOKEN_ENV, "")  # so that the token the flag sets is removed after the test
+    with serve_lite(default_uri(index_dir)) as uri:  # the build's Lite file, now served to other processes
+        args = ["search", "chống khai thác IUU", "--index", str(index_dir), "--json", "-k", "1",
+                "--mode", "bm25"]
+        assert main([*args, "--milvus-uri", uri, "--backend", "milvus", "--milvus-token", "root:Milvus"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["path"] == "II.2.6"
+        assert os.environ[TOKEN_ENV] == "root:Milvus"  # handed to the client, never to the index
+        assert main([*args, "--backend", "embedded"]) == 2
+        assert "uses the milvus backend" in capsys.readouterr().err

@@ -12,6 +12,7 @@ import pytest
 from fake_encoder import KeywordEncoder
 from helpers import FOUNDING, free_port, wait_for_app
 
+from rag import build_index
 from rag.app.datadir import DataDir
 from rag.app.library import Library
 
@@ -46,6 +47,10 @@ def test_a_replica_searches_what_another_uploaded(tmp_path, backend, request):
     one._live.check_seconds = 0.0
     assert "uploads/kh.txt" not in one.document_ids()
     assert all(h.doc_id != "uploads/kh.txt" for h in one.index.search(QUERY, k=5))
+    # A full rebuild in one replica (a new Milvus collection; the old one is dropped): the other
+    # loads the new version on its next request instead of searching a collection that is gone.
+    build_index(one.corpus, one.index_dir, embedder=KeywordEncoder(), rebuild=True)
+    assert two.index.search("nhiệm vụ chống khai thác IUU", k=1)[0].path == "II.2.6"
 
 
 def test_a_version_that_cannot_be_loaded_yet_leaves_the_held_one_searching(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..limits import MAX_K, MB, Limits
+from .backend_flags import apply_token, reader_options
 
 
 def run_model_info(args: argparse.Namespace) -> int:
@@ -122,6 +123,7 @@ def run_index(args: argparse.Namespace) -> int:
     from ..models.embedding import ModelNotAvailableError
     from ..search.loading import default_index_dir
 
+    apply_token(args)
     index_dir = args.index or default_index_dir()
     if args.corpus is not None:
         corpus = _corpus(args, args.corpus)
@@ -210,11 +212,12 @@ def _on_index(args: argparse.Namespace, work) -> int:
     from ..search.loading import IndexNotFoundError, ModelMismatchError, load_index
 
     try:
-        return work(load_index(args.index, verify=args.verify))
+        return work(load_index(args.index, verify=args.verify, **reader_options(args)))
     except (IndexNotFoundError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except (ModelMismatchError, ModelNotAvailableError, IndexCorruptError, ValueError) as exc:
+    except (ModelMismatchError, ModelNotAvailableError, IndexCorruptError, ValueError, ConnectionError,
+            ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

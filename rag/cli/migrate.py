@@ -1,7 +1,7 @@
 """``rag migrate --to milvus``: move an embedded index into Milvus without embedding again.
 
 Usage:
-    rag migrate --to milvus [--index DIR] [--milvus-uri URI] [--wait SECONDS]
+    rag migrate --to milvus [--index DIR] [--milvus-uri URI] [--milvus-token TOKEN] [--wait SECONDS]
 """
 
 from __future__ import annotations
@@ -10,13 +10,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from .backend_flags import add_token_flag
+
 
 def run_migrate(args: argparse.Namespace) -> int:
     """Rag migrate: copy the live embedded version into Milvus and publish it."""
     from ..index.milvus.migrate import migrate_to_milvus
     from ..index.store import IndexLockedError
     from ..search.loading import default_index_dir
+    from .backend_flags import apply_token
 
+    apply_token(args)
     root = args.index or default_index_dir()
     try:
         version = migrate_to_milvus(root, args.milvus_uri, lock_timeout=args.wait)
@@ -47,4 +51,5 @@ def add_migrate_command(commands) -> None:
                               "http://host:19530; the token is read from $RAG_MILVUS_TOKEN.")
     migrate.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                          help="Wait this long for a build holding the index lock (default: 0).")
+    add_token_flag(migrate)
     migrate.set_defaults(func=run_migrate)

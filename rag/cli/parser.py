@@ -8,6 +8,7 @@ from pathlib import Path
 from ..limits import DEFAULT_LIMITS, MAX_K, MB
 from ..models.embedding import ENGINES
 from ..vocab import BACKENDS, DEFAULT_MODEL, FAISS_KINDS, MODES, SENTENCE_POOLINGS
+from .backend_flags import add_reader_flags, add_token_flag
 from .cache import add_cache_command, add_cache_flags
 from .commands import (
     run_ask,
@@ -93,7 +94,8 @@ def _add_index_commands(commands) -> None:
     index.add_argument("--milvus-uri", metavar="URI",
                        help="With --backend milvus: a Milvus Lite file (default: INDEX/milvus.db) or a "
                             "server such as http://host:19530; the token, if any, is read from "
-                            "$RAG_MILVUS_TOKEN and never written to the index.")
+                            "$RAG_MILVUS_TOKEN (or --milvus-token) and never written to the index.")
+    add_token_flag(index)
     add_cache_flags(index)
     _add_limits(index)
     index.set_defaults(func=run_index)
@@ -151,6 +153,7 @@ def _add_search_command(commands) -> None:
     search.add_argument("--mode", choices=MODES, default=MODES[0],
                         help="Retrieval mode (default: hybrid).")
     search.add_argument("--json", action="store_true", help="Print a JSON list of hits instead of a table.")
+    add_reader_flags(search)
     search.set_defaults(func=run_search)
 
 
@@ -171,6 +174,7 @@ def _add_ask_command(commands) -> None:
     ask.add_argument("--json", action="store_true",
                      help="Print the answer as JSON (direct answer, lead, confidence, every citation "
                           "with its clause id and path).")
+    add_reader_flags(ask)
     ask.set_defaults(func=run_ask)
 
 
@@ -181,7 +185,7 @@ def _add_serve_command(commands) -> None:
     )
     serve.add_argument("app_args", nargs=argparse.REMAINDER, metavar="APP_ARGS",
                        help="Flags for the app: --corpus, --data-dir, --index, --host, --port, --model, "
-                            "--max-upload-mb, --allow-upload.")
+                            "--backend, --milvus-uri, --max-upload-mb, --allow-upload.")
     serve.set_defaults(func=run_serve)
 
 

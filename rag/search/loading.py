@@ -57,7 +57,7 @@ def _read_meta(folder: Path) -> Meta | None:
         return None
 
 
-def _open(folder: Path, backend: str | None, *, verify: bool, hint: str):
+def _open(folder: Path, backend: str | None, *, verify: bool, hint: str, milvus_uri: str | None = None):
     """The reader of a version folder for the backend its ``meta.json`` names.
 
     Raises:
@@ -70,13 +70,13 @@ def _open(folder: Path, backend: str | None, *, verify: bool, hint: str):
     if built == "milvus":
         from ..index.milvus.reader import MilvusBackend
 
-        return MilvusBackend(folder, verify=verify, hint=hint)
+        return MilvusBackend(folder, verify=verify, hint=hint, uri=milvus_uri)
     return EmbeddedBackend(folder, verify=verify, hint=hint)
 
 
 def load_index(path: str | Path | None = None, *, model: str | None = None, embedder=None,
                settings: SearchSettings | None = None, verify: bool = False,
-               backend: str | None = None) -> Index:
+               backend: str | None = None, milvus_uri: str | None = None) -> Index:
     """Open the live version of the index directory ``path`` (default: ``$RAG_INDEX`` or ``index``).
 
     Args:
@@ -87,6 +87,8 @@ def load_index(path: str | Path | None = None, *, model: str | None = None, embe
         verify: Check the sha256 of every index file (sizes are always checked).
         backend: Storage backend (:data:`rag.vocab.BACKENDS`) the caller expects; by default
             the one the index was built with (``meta.json``).
+        milvus_uri: For a milvus index, reach its collection through this URI instead of the
+            one in ``meta.json`` (the same store served another way, e.g. a Lite file's server).
 
     Raises:
         IndexNotFoundError: When ``path`` holds no built index.
@@ -103,7 +105,8 @@ def load_index(path: str | Path | None = None, *, model: str | None = None, embe
             raise IndexNotFoundError(
                 f"no index in {root}: build one with `rag index --corpus DIR --index {root}`")
         try:
-            backend = _open(folder, backend, verify=verify, hint=rebuild_command(root, _read_meta(folder)))
+            backend = _open(folder, backend, verify=verify, hint=rebuild_command(root, _read_meta(folder)),
+                            milvus_uri=milvus_uri)
             break
         except (FileNotFoundError, IndexCorruptError):
             # A concurrent update may have removed this version while we read it: try the new one.

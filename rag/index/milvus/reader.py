@@ -33,15 +33,21 @@ MAX_LIMIT = 16_384  # Milvus' largest top-k
 class MilvusBackend(EmbeddedBackend):
     """A loaded index version whose rows are searched in Milvus."""
 
+    def __init__(self, folder, *, verify: bool = False, hint: str = "", uri: str | None = None) -> None:
+        """Load a version folder and connect to its collection (through ``uri`` when given)."""
+        self._uri = uri
+        super().__init__(folder, verify=verify, hint=hint)
+
     def _open_search(self, table: RowTable) -> None:
         record = self.meta.milvus
         if self.meta.backend != "milvus" or not record.get("collection"):
             raise IndexCorruptError(f"the index in {self.folder} is not a milvus index")
-        self.client = connect(record["uri"])
+        uri = self._uri or record["uri"]
+        self.client = connect(uri)
         self.collection = record["collection"]
         if not self.client.has_collection(self.collection):
             raise IndexCorruptError(f"the index in {self.folder} names the Milvus collection "
-                                    f"{self.collection!r}, which {record['uri']} does not have")
+                                    f"{self.collection!r}, which {uri} does not have")
         self.client.load_collection(self.collection)
         self._keys = np.load(self.folder / ROWS).astype(np.int64)
         if len(self._keys) != table.size:

@@ -62,16 +62,23 @@ def fit(text: str, limit: int = MAX_TEXT) -> str:
     return cut[:cut.rfind(" ")] if " " in cut else cut
 
 
-def chunk_schema(dimension: int):
-    """The chunk collection's schema: scalar fields, the dense vector and two BM25 functions."""
+def chunk_schema(dimension: int, partition_key: str | None = None):
+    """The chunk collection's schema: scalar fields, the dense vector and two BM25 functions.
+
+    Args:
+        dimension: Size of the dense vectors.
+        partition_key: A scalar field (``year``, ``issuer_fold``) Milvus hashes rows into
+            partitions by; none by default (``eval/milvus_partitions.py`` measured no gain on
+            Lite, see EXPERIMENTS).
+    """
     from pymilvus import DataType, Function, FunctionType, MilvusClient
 
     schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field("row", DataType.INT64, is_primary=True)
     for name in ("chunk_id", "doc_id", "path", "number", "date", "doc_type_fold", "issuer_fold"):
-        schema.add_field(name, DataType.VARCHAR, max_length=2_048)
+        schema.add_field(name, DataType.VARCHAR, max_length=2_048, is_partition_key=name == partition_key)
     for name in ("clause_key", "part", "year"):
-        schema.add_field(name, DataType.INT64)
+        schema.add_field(name, DataType.INT64, is_partition_key=name == partition_key)
     schema.add_field("record", DataType.VARCHAR, max_length=MAX_TEXT)
     for name in ("tokens", "folded"):
         schema.add_field(name, DataType.VARCHAR, max_length=MAX_TEXT, enable_analyzer=True,

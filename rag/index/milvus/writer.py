@@ -49,6 +49,20 @@ def _record(chunk) -> str:
     return text if len(text.encode("utf-8")) <= MAX_TEXT else ""
 
 
+def chunk_entities(block: _Block, keys: np.ndarray) -> list[dict]:
+    """One document's chunks as Milvus entities under ``keys``."""
+    doc = block.row
+    common = {"doc_id": doc.id, "number": doc.number or "", "date": doc.date or "",
+              "year": ex.UNDATED if doc.year is None else doc.year,
+              "doc_type_fold": fold_lower(doc.doc_type), "issuer_fold": fold_lower(doc.issuer)}
+    return [{**common, "row": int(key), "chunk_id": chunk.id, "path": chunk.path, "part": chunk.part,
+             "clause_key": clause_key(doc.id, chunk.path), "record": _record(chunk),
+             "tokens": analyzer_text(tokens), "folded": analyzer_text(vn.folded_tokens(list(tokens))),
+             "dense": np.asarray(vector, np.float32).tolist()}
+            for key, chunk, tokens, vector in zip(keys, block.chunks, block.tokens, block.vectors,
+                                                  strict=True)]
+
+
 class MilvusWriter(EmbeddedWriter):
     """Builds the next version of an index whose rows are searched in Milvus."""
 
@@ -159,7 +173,7 @@ class MilvusWriter(EmbeddedWriter):
             if block.row.id not in self._rows:  # new or changed: fresh keys
                 self._rows[block.row.id] = np.arange(self._next_row, self._next_row + len(block.chunks))
                 self._next_row += len(block.chunks)
-                pending.extend(self._entities(block, self._rows[block.row.id]))
+                pending.extend(chunk_entities(block, self._rows[block.row.id]))
                 if len(pending) >= INSERT_BATCH:  # many small documents go in few calls
                     pending = self._insert(pending)
             keys.append(self._rows[block.row.id])
@@ -187,19 +201,6 @@ class MilvusWriter(EmbeddedWriter):
         for at in range(0, end, INSERT_BATCH):
             self.client.insert(self._collection, entities[at:min(at + INSERT_BATCH, end)])
         return entities[end:]
-
-    def _entities(self, block: _Block, keys: np.ndarray) -> list[dict]:
-        """One document's chunks as Milvus entities under ``keys``."""
-        doc = block.row
-        common = {"doc_id": doc.id, "number": doc.number or "", "date": doc.date or "",
-                  "year": ex.UNDATED if doc.year is None else doc.year,
-                  "doc_type_fold": fold_lower(doc.doc_type), "issuer_fold": fold_lower(doc.issuer)}
-        return [{**common, "row": int(key), "chunk_id": chunk.id, "path": chunk.path, "part": chunk.part,
-                 "clause_key": clause_key(doc.id, chunk.path), "record": _record(chunk),
-                 "tokens": analyzer_text(tokens), "folded": analyzer_text(vn.folded_tokens(list(tokens))),
-                 "dense": np.asarray(vector, np.float32).tolist()}
-                for key, chunk, tokens, vector in zip(keys, block.chunks, block.tokens, block.vectors,
-                                                      strict=True)]
 
     def close(self) -> None:
         """Give up the writer lease and close the connection."""
