@@ -127,3 +127,22 @@ def test_a_build_is_refused_while_another_writer_holds_the_lease_and_leaves_none
         assert report.full_rebuild
     finally:
         close(handle, uri)
+
+
+def test_closing_a_writer_twice_keeps_a_reader_of_the_same_lite_file_working(tmp_path):
+    pytest.importorskip("milvus_lite", reason="Milvus Lite is not installed (pip install '.[milvus]')")
+    from fake_encoder import KeywordEncoder
+    from helpers import FOUNDING
+
+    from rag import build_index, load_index, read_document
+    from rag.index.milvus.client import default_uri
+    from rag.index.milvus.writer import MilvusWriter
+
+    index_dir = tmp_path / "index"
+    build_index(documents=[read_document(FOUNDING, FOUNDING.parent)], index=index_dir,
+                embedder=KeywordEncoder(), backend="milvus")
+    reader = load_index(index_dir, embedder=KeywordEncoder())
+    writer = MilvusWriter(index_dir, uri=default_uri(index_dir))
+    writer.close()
+    writer.close()
+    assert reader.search("nhiệm vụ chống khai thác IUU", k=1)[0].path == "II.2.6"

@@ -7,7 +7,11 @@ from strongly consistent inserts and queries: a writer inserts a lease row for t
 scope, then reads every live lease of that scope. It holds the lock only when its own row is
 the only live one; otherwise it deletes its row, waits and tries again. Two writers can never
 both see themselves alone: the later query of the two always sees the earlier insert (both
-may back off, then retry after a random pause). A lease expires when its holder stops
+may back off, then retry after a random pause). That rests on read-after-write consistency,
+which a Milvus server gives at the Strong level used here. Milvus Lite 3.2.2 swaps in an empty
+memtable before a flush has written the old one to a segment, so for that moment a lease can
+be invisible; on Lite, which one host uses, the index folder's file lock is the guard that
+holds. A lease expires when its holder stops
 renewing it (a process that died), so a crash blocks other writers for at most
 :data:`LEASE_SECONDS`.
 
@@ -88,14 +92,26 @@ class WriterLease:
 
     def try_acquire(self) -> list[dict]:
         """Insert this lease; keep it when no other is live. Returns the others (empty: held)."""
-        self.client.insert(COLLECTION, [self._row()])
-        others = self.others()
+        try:
+            self.client.insert(COLLECTION, [self._row()])
+            others = self.others()
+        except Exception as exc:  # a failed round is not a held lease: withdraw and try again
+            logger.warning("taking the Milvus writer lease of %s failed once (%s); trying again",
+                           self.scope, exc)
+            self._withdraw()
+            return [{"token": "", "holder": f"unknown (Milvus said: {exc})", "expires": 0.0}]
         if others:
-            self.client.delete(COLLECTION, ids=[self.token])
+            self._withdraw()
             return others
         self._thread = threading.Thread(target=self._renew, name="milvus-writer-lease", daemon=True)
         self._thread.start()
         return []
+
+    def _withdraw(self) -> None:
+        try:
+            self.client.delete(COLLECTION, ids=[self.token])
+        except Exception as exc:  # the row then expires on its own
+            logger.warning("could not withdraw a Milvus writer lease of %s: %s", self.scope, exc)
 
     def _renew(self) -> None:
         interval = min(RENEW_SECONDS, self.lease_seconds / 3)
@@ -110,10 +126,7 @@ class WriterLease:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        try:
-            self.client.delete(COLLECTION, ids=[self.token])
-        except Exception as exc:  # it then expires on its own
-            logger.warning("could not delete the Milvus writer lease of %s: %s", self.scope, exc)
+        self._withdraw()
 
 
 def acquire(client, root: Path, timeout: float = 0.0, *, lease_seconds: float = LEASE_SECONDS) -> WriterLease:

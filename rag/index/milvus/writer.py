@@ -203,8 +203,10 @@ class MilvusWriter(EmbeddedWriter):
         return entities[end:]
 
     def close(self) -> None:
-        """Give up the writer lease and close the connection."""
+        """Give up the writer lease and close the connection (a second call does nothing)."""
         if self._lease is not None:
             self._lease.release()
             self._lease = None
-        close(self.client, self.uri)
+        if self.client is not None:  # closing twice would stop a Lite server a reader still uses
+            close(self.client, self.uri)
+            self.client = None
