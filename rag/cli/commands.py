@@ -213,6 +213,8 @@ def _on_index(args: argparse.Namespace, work) -> int:
 
     try:
         return work(load_index(args.index, verify=args.verify, **reader_options(args)))
+    except BrokenPipeError:  # a ConnectionError too, but the reader left: rag.cli.main ends with 141
+        raise
     except (IndexNotFoundError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
